@@ -1,0 +1,73 @@
+import HTTPServer
+import JSON
+import KubeAPI
+import Registry
+
+extension APIHandler {
+    /// Dispatches a resource request by method and path shape to a verb (reference §5.1).
+    func handleResource(_ request: HTTPRequest, target: RequestTarget, pretty: Bool) throws(StatusError) -> HTTPReply {
+        let info = target.info
+        if let subresource = target.subresource {
+            guard let verbs = info.subresources[subresource], let name = target.name, let namespace = itemNamespace(target) else {
+                throw .pathNotFound
+            }
+            switch (request.method, subresource) {
+            case ("GET", _) where verbs.contains("get"):
+                return try get(info, namespace: namespace, name: name, pretty: pretty)
+            case ("PUT", _) where verbs.contains("update"):
+                return try update(request, info, namespace: namespace, name: name, subresource: subresource, pretty: pretty)
+            case ("PATCH", _) where verbs.contains("patch"):
+                return try patch(request, info, namespace: namespace, name: name, subresource: subresource, pretty: pretty)
+            default:
+                throw .methodNotAllowed
+            }
+        }
+        if let name = target.name {
+            guard let namespace = itemNamespace(target) else { throw .pathNotFound }
+            let watching = target.legacyWatch || isWatch(request)
+            switch request.method {
+            case "GET" where !watching: return try get(info, namespace: namespace, name: name, pretty: pretty)
+            case "PUT": return try update(request, info, namespace: namespace, name: name, subresource: nil, pretty: pretty)
+            case "PATCH": return try patch(request, info, namespace: namespace, name: name, subresource: nil, pretty: pretty)
+            case "DELETE": return try delete(request, info, namespace: namespace, name: name, pretty: pretty)
+            default: throw .methodNotAllowed
+            }
+        }
+        // A collection: namespaced (`/namespaces/ns/pods`), all namespaces (`/pods`), or cluster-scoped (`/namespaces`).
+        let listNamespace = target.namespace
+        switch request.method {
+        case "GET":
+            if target.legacyWatch || isWatch(request) {
+                throw StatusError(code: 405, reason: "MethodNotAllowed",
+                                  message: "watch is not supported on resources of kind \"\(info.resource)\"")
+            }
+            return try list(request, info, namespace: listNamespace, pretty: pretty)
+        case "POST" where !info.namespaced || listNamespace != nil:
+            return try create(request, info, namespace: listNamespace ?? "", pretty: pretty)
+        case "DELETE" where info.supports("deletecollection") && (!info.namespaced || listNamespace != nil):
+            return try deleteCollection(request, info, namespace: listNamespace, pretty: pretty)
+        default:
+            throw .methodNotAllowed
+        }
+    }
+
+    /// The namespace an item request addresses: its URL namespace, or "" for cluster-scoped kinds; nil when a
+    /// namespaced item is addressed without one (a 404).
+    private func itemNamespace(_ target: RequestTarget) -> String? {
+        if target.info.namespaced { return target.namespace }
+        return ""
+    }
+
+    private func isWatch(_ request: HTTPRequest) -> Bool {
+        request.queryValue("watch").map { QueryValue.bool($0) } ?? false
+    }
+
+    /// Parses a JSON request body; 400 with the parser's message when malformed.
+    func decodeBody(_ request: HTTPRequest, _ info: ResourceInfo) throws(StatusError) -> JSON {
+        do {
+            return try JSON.parse(request.body)
+        } catch {
+            throw .badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(error)")
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import HTTPServer
+import JSON
+import KubeAPI
+import Registry
+import Store
+
+extension APIHandler {
+    func get(_ info: ResourceInfo, namespace: String, name: String, pretty: Bool) throws(StatusError) -> HTTPReply {
+        let object = try registry.get(info, namespace: namespace, name: name)
+        return Responses.json(bytes: object.bytes, object: object.object, pretty: pretty)
+    }
+
+    func list(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String?, pretty: Bool) throws(StatusError) -> HTTPReply {
+        let options = try OptionParsing.listOptions(request, watch: false)
+        let result = try registry.list(info, namespace: namespace, options: options)
+        return Responses.list(kind: info.listKind, apiVersion: info.apiVersion, items: result.items.map(\.bytes),
+                              itemObjects: { result.items.map(\.object) }, resourceVersion: result.resourceVersion,
+                              continueToken: result.continueToken, remainingItemCount: result.remainingItemCount,
+                              pretty: pretty)
+    }
+
+    func create(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, pretty: Bool) throws(StatusError) -> HTTPReply {
+        try ContentNegotiation.requireJSONBody(request)
+        let options = try OptionParsing.writeOptions(request, optionsKind: "CreateOptions")
+        let body = try decodeBody(request, info)
+        let result = try registry.create(info, namespace: namespace, object: body, options: options)
+        return Responses.json(bytes: result.object.bytes, object: result.object.object, status: 201, pretty: pretty,
+                              headers: Responses.warningHeaders(result.warnings))
+    }
+
+    func update(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String, subresource: String?,
+                pretty: Bool) throws(StatusError) -> HTTPReply {
+        try ContentNegotiation.requireJSONBody(request)
+        let options = try OptionParsing.writeOptions(request, optionsKind: "UpdateOptions")
+        let body = try decodeBody(request, info)
+        let result = try registry.update(info, namespace: namespace, name: name, subresource: subresource, object: body,
+                                         options: options)
+        return Responses.json(bytes: result.object.bytes, object: result.object.object, status: result.created ? 201 : 200,
+                              pretty: pretty, headers: Responses.warningHeaders(result.warnings))
+    }
+
+    func patch(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String, subresource: String?,
+               pretty: Bool) throws(StatusError) -> HTTPReply {
+        let mediaType = ContentNegotiation.mediaType(request.header("content-type"))
+        guard let type = Patch.PatchType(rawValue: mediaType) else {
+            throw .unsupportedMediaType(accepted: Patch.supportedMediaTypes)
+        }
+        let options = try OptionParsing.writeOptions(request, optionsKind: "PatchOptions")
+        if request.queryValue("force") != nil {
+            throw .invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "",
+                           errors: [.forbidden("force", "may not be specified for non-apply patch")])
+        }
+        let body: JSON
+        do {
+            body = try JSON.parse(request.body)
+        } catch {
+            throw .badRequest("error decoding patch: \(error)")
+        }
+        let result = try registry.patch(info, namespace: namespace, name: name, subresource: subresource,
+                                        patch: Patch(type: type, body: body), options: options)
+        return Responses.json(bytes: result.object.bytes, object: result.object.object, pretty: pretty)
+    }
+
+    func delete(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String,
+                pretty: Bool) throws(StatusError) -> HTTPReply {
+        let options = try OptionParsing.deleteOptions(request)
+        switch try registry.delete(info, namespace: namespace, name: name, options: options) {
+        case .pending(let object):
+            return Responses.json(bytes: object.bytes, object: object.object, pretty: pretty)
+        case .deleted(let object):
+            if registry.returnsDeletedObject(info) {
+                return Responses.json(bytes: object.bytes, object: object.object, pretty: pretty)
+            }
+            return Responses.json(Self.successStatus(info, object: object), pretty: pretty)
+        }
+    }
+
+    func deleteCollection(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String?,
+                          pretty: Bool) throws(StatusError) -> HTTPReply {
+        let listOptions = try OptionParsing.listOptions(request, watch: false)
+        let options = try OptionParsing.deleteOptions(request)
+        let result = try registry.deleteCollection(info, namespace: namespace, listOptions: listOptions, options: options)
+        return Responses.list(kind: info.listKind, apiVersion: info.apiVersion, items: result.items.map(\.bytes),
+                              itemObjects: { result.items.map(\.object) }, resourceVersion: result.resourceVersion,
+                              continueToken: nil, remainingItemCount: nil, pretty: pretty)
+    }
+
+    /// The `Status` a DELETE returns for kinds that do not return the deleted object (`store.go` `finalizeDelete`);
+    /// `details.kind` carries the resource name.
+    static func successStatus(_ info: ResourceInfo, object: StoredObject) -> JSON {
+        var details: JSONObject = ["name": .string(object.name)]
+        if !info.group.isEmpty { details["group"] = .string(info.group) }
+        details["kind"] = .string(info.resource)
+        if let uid = object.object["metadata"]?["uid"] { details["uid"] = uid }
+        return ["kind": "Status", "apiVersion": "v1", "metadata": .object(JSONObject()), "status": "Success",
+                "details": .object(details)]
+    }
+}

@@ -1,0 +1,78 @@
+import HTTPServer
+import JSON
+import KubeAPI
+import Logging
+import Registry
+
+/// The Kubernetes API over HTTP: routes each request to discovery, health, or a resource verb, and turns
+/// every failure into a `Status` (the one place StatusErrors become responses).
+public final class APIHandler: HTTPHandler {
+    let registry: Registry
+    let discovery: Discovery
+    let logger: Logger
+    /// Request bodies above this are refused with 413 (kube-apiserver's `MaxRequestBodyBytes`).
+    let maxBodyBytes: Int
+
+    public init(registry: Registry, serverAddress: String, maxBodyBytes: Int = 3 * 1024 * 1024, logger: Logger) {
+        self.registry = registry
+        self.discovery = Discovery(resources: registry.resources, serverAddress: serverAddress)
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+    }
+
+    public func handle(_ request: HTTPRequest) -> HTTPReply {
+        let pretty = OptionParsing.pretty(request)
+        do {
+            return try route(request, pretty: pretty)
+        } catch {
+            if error.code >= 500 {
+                logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)",
+                                                          "error": "\(error.message)"])
+            }
+            return Responses.error(error, pretty: pretty)
+        }
+    }
+
+    private func route(_ request: HTTPRequest, pretty: Bool) throws(StatusError) -> HTTPReply {
+        if request.bodyTooLarge { throw .requestEntityTooLarge(limit: maxBodyBytes) }
+        let path = request.path
+        if path.hasPrefix("/api/") || path.hasPrefix("/apis/") {
+            if let target = RequestTarget.parse(path, resources: registry.resources) {
+                guard ContentNegotiation.acceptsJSON(request.header("accept")) else { throw .notAcceptable }
+                return try handleResource(request, target: target, pretty: pretty)
+            }
+        }
+        return try handleNonResource(request, pretty: pretty)
+    }
+
+    /// Discovery, version and health endpoints (reference §1.4).
+    private func handleNonResource(_ request: HTTPRequest, pretty: Bool) throws(StatusError) -> HTTPReply {
+        let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
+        switch path {
+        case "/healthz", "/livez", "/readyz":
+            guard request.method == "GET" || request.method == "HEAD" else { throw .methodNotAllowed }
+            return Responses.text("ok")
+        default:
+            break
+        }
+        let document: JSON?
+        switch path {
+        case "/version": document = Discovery.version
+        case "/api": document = discovery.apiVersions
+        case "/apis": document = discovery.apiGroupList
+        default:
+            if path.hasPrefix("/api/") {
+                document = discovery.resourceLists[String(path.dropFirst("/api/".count))]
+            } else if path.hasPrefix("/apis/") {
+                let rest = String(path.dropFirst("/apis/".count))
+                document = rest.contains("/") ? discovery.resourceLists[rest] : discovery.groups[rest]
+            } else {
+                document = nil
+            }
+        }
+        guard let document else { throw .pathNotFound }
+        guard request.method == "GET" || request.method == "HEAD" else { throw .methodNotAllowed }
+        guard ContentNegotiation.acceptsJSON(request.header("accept")) else { throw .notAcceptable }
+        return Responses.json(document, pretty: pretty)
+    }
+}

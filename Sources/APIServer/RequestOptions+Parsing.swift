@@ -1,0 +1,126 @@
+import HTTPServer
+import JSON
+import KubeAPI
+import Registry
+
+/// Decoding of query parameters and option bodies into Registry options (reference §6).
+enum OptionParsing {
+    /// `pretty`: explicit, or implied for curl and browsers the way kube-apiserver does (reference §6.8).
+    static func pretty(_ request: HTTPRequest) -> Bool {
+        if let value = request.queryValue("pretty") { return QueryValue.bool(value) }
+        let agent = request.header("user-agent") ?? ""
+        return agent.hasPrefix("curl") || agent.hasPrefix("Mozilla") || agent.hasPrefix("Wget")
+    }
+
+    /// `dryRun`: absent, or exactly `All` (422 otherwise).
+    static func dryRun(_ values: [String], optionsKind: String) throws(StatusError) -> Bool {
+        for (index, value) in values.enumerated() where value != "All" {
+            throw .invalid(kind: optionsKind, group: "meta.k8s.io", name: "",
+                           errors: [.notSupported("dryRun[\(index)]", .string(value), supported: ["All"])])
+        }
+        return !values.isEmpty
+    }
+
+    static func queryValues(_ request: HTTPRequest, _ name: String) -> [String] {
+        request.query.filter { $0.name == name }.map(\.value)
+    }
+
+    /// Create/update/patch options; also validates `fieldValidation` and `fieldManager`.
+    static func writeOptions(_ request: HTTPRequest, optionsKind: String) throws(StatusError) -> WriteOptions {
+        let dryRun = try dryRun(queryValues(request, "dryRun"), optionsKind: optionsKind)
+        if let validation = request.queryValue("fieldValidation"), !["", "Ignore", "Warn", "Strict"].contains(validation) {
+            throw .invalid(kind: optionsKind, group: "meta.k8s.io", name: "", errors: [
+                .notSupported("fieldValidation", .string(validation), supported: ["Ignore", "Strict", "Warn"])])
+        }
+        let manager = request.queryValue("fieldManager")
+        if let manager, manager.utf8.count > 128 {
+            throw .invalid(kind: optionsKind, group: "meta.k8s.io", name: "", errors: [.tooLong("fieldManager", maxBytes: 128)])
+        }
+        return WriteOptions(dryRun: dryRun, fieldManager: manager)
+    }
+
+    /// List options from the query, with `ListOptions` validation (`internalversion/validation`).
+    static func listOptions(_ request: HTTPRequest, watch: Bool) throws(StatusError) -> ListOptions {
+        var options = ListOptions()
+        if let text = request.queryValue("labelSelector"), !text.isEmpty { options.labelSelector = try LabelSelector.parse(text) }
+        if let text = request.queryValue("fieldSelector"), !text.isEmpty { options.fieldSelector = try FieldSelector.parse(text) }
+        if let text = request.queryValue("limit"), !text.isEmpty {
+            let limit = try QueryValue.int64(text, name: "limit")
+            options.limit = limit > 0 ? Int(clamping: limit) : nil
+        }
+        options.continueToken = request.queryValue("continue").flatMap { $0.isEmpty ? nil : $0 }
+        options.resourceVersion = request.queryValue("resourceVersion").flatMap { $0.isEmpty ? nil : $0 }
+        options.resourceVersionMatch = request.queryValue("resourceVersionMatch").flatMap { $0.isEmpty ? nil : $0 }
+        guard !watch else { return options }
+        var errors: [FieldError] = []
+        if let match = options.resourceVersionMatch {
+            if options.resourceVersion == nil {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"))
+            }
+            if options.continueToken != nil {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
+            }
+            if match != "Exact" && match != "NotOlderThan" {
+                errors.append(.notSupported("resourceVersionMatch", .string(match), supported: ["Exact", "NotOlderThan"]))
+            } else if match == "Exact", options.resourceVersion == "0" {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""))
+            }
+        }
+        if request.queryValue("sendInitialEvents") != nil {
+            errors.append(.forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"))
+        }
+        if !errors.isEmpty { throw .invalidListOptions(errors) }
+        if options.continueToken != nil, options.resourceVersion != nil, options.resourceVersion != "0" {
+            throw .badRequest("specifying resource version is not allowed when using continue")
+        }
+        return options
+    }
+
+    /// Delete options from the body (a `DeleteOptions` object) or, when the body is empty, from the query.
+    static func deleteOptions(_ request: HTTPRequest) throws(StatusError) -> DeleteOptions {
+        var options = DeleteOptions()
+        var dryRunValues = queryValues(request, "dryRun")
+        var policy = request.queryValue("propagationPolicy")
+        var orphan = request.queryValue("orphanDependents").map { QueryValue.bool($0) }
+        if let grace = request.queryValue("gracePeriodSeconds"), !grace.isEmpty {
+            options.gracePeriodSeconds = try QueryValue.int64(grace, name: "gracePeriodSeconds")
+        }
+        if !request.body.isEmpty {
+            let body: JSON
+            do {
+                body = try JSON.parse(request.body)
+            } catch {
+                throw .badRequest("error decoding DeleteOptions: \(error)")
+            }
+            guard body.objectValue != nil else { throw .badRequest("error decoding DeleteOptions: expected a JSON object") }
+            if let grace = body["gracePeriodSeconds"], !grace.isNull {
+                guard let value = grace.intValue else {
+                    throw .badRequest("json: cannot unmarshal \(grace.typeName) into Go struct field DeleteOptions.gracePeriodSeconds of type int64")
+                }
+                options.gracePeriodSeconds = value
+            }
+            if let value = body["propagationPolicy"]?.stringValue { policy = value }
+            if let value = body["orphanDependents"]?.boolValue { orphan = value }
+            if let values = body["dryRun"]?.arrayValue { dryRunValues = values.compactMap(\.stringValue) }
+            options.preconditionUID = body["preconditions"]?["uid"]?.stringValue
+            options.preconditionResourceVersion = body["preconditions"]?["resourceVersion"]?.stringValue
+        }
+        var errors: [FieldError] = []
+        if let policy {
+            if let parsed = DeleteOptions.PropagationPolicy(rawValue: policy) {
+                options.propagationPolicy = parsed
+            } else {
+                errors.append(.notSupported("propagationPolicy", .string(policy),
+                                            supported: ["Foreground", "Background", "Orphan", "nil"]))
+            }
+        }
+        if orphan != nil, policy != nil {
+            errors.append(.invalid("propagationPolicy", .string(policy ?? ""),
+                                   "orphanDependents and deletionPropagation cannot be both set"))
+        }
+        options.orphanDependents = orphan
+        if !errors.isEmpty { throw .invalid(kind: "DeleteOptions", group: "meta.k8s.io", name: "", errors: errors) }
+        options.dryRun = try dryRun(dryRunValues, optionsKind: "DeleteOptions")
+        return options
+    }
+}

@@ -1,0 +1,200 @@
+import CMicroHTTPD
+import Logging
+import Synchronization
+
+/// The per-daemon state libmicrohttpd's callbacks reach through their context pointer: the handler, limits,
+/// the open streams (so shutdown can finish them) and the number of requests in flight.
+///
+/// Thread-safe: immutable configuration plus `Mutex`/`Atomic` fields, shared by all pool threads.
+final class ConnectionDispatcher: Sendable {
+    /// Answers requests.
+    let handler: any HTTPHandler
+    /// Bodies larger than this are not buffered.
+    let maxBodyBytes: Int
+    /// Receives libmicrohttpd diagnostics and handler mistakes (never per-request logging).
+    let logger: Logger
+    /// Requests between the URI-log and request-completed callbacks (includes open streams).
+    let requestsInFlight = Atomic<Int>(0)
+    /// Set when shutdown starts: new connections are refused, new streams are finished at once, responses say
+    /// `Connection: close`.
+    let shuttingDown = Atomic<Bool>(false)
+    /// Streams whose connection has not completed yet, by identity.
+    private let streams = Mutex<[ObjectIdentifier: HTTPStream]>([:])
+    /// The last libmicrohttpd diagnostic, quoted when the daemon fails to start.
+    private let lastDiagnostic = Mutex<String?>(nil)
+
+    /// Creates a dispatcher for one daemon.
+    init(handler: any HTTPHandler, maxBodyBytes: Int, logger: Logger) {
+        self.handler = handler
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+    }
+
+    /// Handles one access-handler call: collects headers on the first call, accumulates upload data on the
+    /// following ones, and runs the handler once the body is complete — or at once when the declared body is
+    /// too large (libmicrohttpd then skips the body and closes the connection after replying).
+    func serve(
+        connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>,
+        upload: UnsafePointer<CChar>?, uploadSize: UnsafeMutablePointer<Int>, context: RequestContext
+    ) -> MHD_Result {
+        if !context.headersRead {
+            context.headersRead = true
+            collectHeaders(connection: connection, into: context)
+            if let declared = context.declaredLength, declared > maxBodyBytes {
+                context.bodyTooLarge = true
+                return respond(connection: connection, url: url, method: method, context: context)
+            }
+            // Answering now would make libmicrohttpd 0.9.75 close the connection (it treats any reply queued
+            // before the body phase as "early"), so even body-less requests are answered on the next call.
+            if let declared = context.declaredLength, declared > 0 { context.body.reserveCapacity(declared) }
+            return .YES
+        }
+        if uploadSize.pointee > 0 {
+            context.receive(UnsafeRawBufferPointer(start: upload, count: uploadSize.pointee), limit: maxBodyBytes)
+            uploadSize.pointee = 0
+            return .YES
+        }
+        return respond(connection: connection, url: url, method: method, context: context)
+    }
+
+    /// Builds the `HTTPRequest`, runs the handler and queues its reply.
+    private func respond(
+        connection: OpaquePointer, url: UnsafePointer<CChar>, method: UnsafePointer<CChar>, context: RequestContext
+    ) -> MHD_Result {
+        let request = HTTPRequest(
+            method: String(cString: method),
+            path: String(cString: url),
+            query: context.query,
+            headers: context.headers,
+            body: context.body,
+            bodyTooLarge: context.bodyTooLarge,
+            remoteAddress: Self.remoteAddress(of: connection)
+        )
+        context.body = []
+        switch handler.handle(request) {
+        case .buffered(let response):
+            return queue(response, on: connection)
+        case .stream(let status, let headers, let stream):
+            context.stream = stream
+            return queue(stream, status: status, headers: headers, on: connection)
+        }
+    }
+
+    /// Queues a buffered response (libmicrohttpd copies the body).
+    private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
+        let created = response.body.withUnsafeBytes { bytes in
+            MHD_create_response_from_buffer(
+                bytes.count, UnsafeMutableRawPointer(mutating: bytes.baseAddress), .RESPMEM_MUST_COPY)
+        }
+        guard let mhdResponse = created else {
+            logger.error("libmicrohttpd could not create a response", metadata: ["bytes": "\(response.body.count)"])
+            return .NO
+        }
+        defer { MHD_destroy_response(mhdResponse) }
+        return finishQueueing(mhdResponse, status: response.status, headers: response.headers, on: connection)
+    }
+
+    /// Queues a chunked response read from `stream`; the response holds a strong reference to the stream
+    /// until libmicrohttpd frees it.
+    private func queue(
+        _ stream: HTTPStream, status: Int, headers: [(name: String, value: String)], on connection: OpaquePointer
+    ) -> MHD_Result {
+        stream.attach(MHDConnection(pointer: connection))
+        let retained = Unmanaged.passRetained(stream)  // released in mhdStreamResponseFreed
+        guard
+            let mhdResponse = MHD_create_response_from_callback(
+                UInt64.max, streamBlockSize, mhdStreamRead, retained.toOpaque(), mhdStreamResponseFreed)
+        else {
+            retained.release()
+            logger.error("libmicrohttpd could not create a stream response")
+            stream.abort()
+            return .NO
+        }
+        defer { MHD_destroy_response(mhdResponse) }
+        register(stream)
+        return finishQueueing(mhdResponse, status: status, headers: headers, on: connection)
+    }
+
+    /// Adds headers and queues `mhdResponse`; the caller destroys its own reference afterwards.
+    private func finishQueueing(
+        _ mhdResponse: OpaquePointer, status: Int, headers: [(name: String, value: String)],
+        on connection: OpaquePointer
+    ) -> MHD_Result {
+        for header in headers where !Self.isFramingHeader(header.name) {
+            if MHD_add_response_header(mhdResponse, header.name, header.value) != .YES {
+                logger.warning("dropped an invalid response header", metadata: ["header": "\(header.name)"])
+            }
+        }
+        if shuttingDown.load(ordering: .relaxed) {
+            _ = MHD_add_response_header(mhdResponse, "Connection", "close")
+        }
+        guard status >= 100 && status <= 999,
+            MHD_queue_response(connection, UInt32(status), mhdResponse) == .YES
+        else {
+            logger.error("libmicrohttpd refused a response", metadata: ["status": "\(status)"])
+            return .NO
+        }
+        return .YES
+    }
+
+    /// The request is over (its completion callback ran): forget its stream and tell the stream.
+    func requestDidEnd(_ context: RequestContext) {
+        requestsInFlight.subtract(1, ordering: .relaxed)
+        guard let stream = context.stream else { return }
+        context.stream = nil
+        _ = streams.withLock { $0.removeValue(forKey: ObjectIdentifier(stream)) }
+        stream.connectionDidEnd()
+    }
+
+    /// Tracks an open stream; during shutdown it is finished at once instead.
+    private func register(_ stream: HTTPStream) {
+        streams.withLock { $0[ObjectIdentifier(stream)] = stream }
+        if shuttingDown.load(ordering: .acquiring) { stream.finish() }
+    }
+
+    /// Starts shutdown: marks it and finishes every open stream (each sends its terminator once drained).
+    func beginShutdown() {
+        shuttingDown.store(true, ordering: .releasing)
+        let open = streams.withLock { Array($0.values) }
+        for stream in open { stream.finish() }
+    }
+
+    /// Records one libmicrohttpd diagnostic line. Routine ones (a client went away mid-response) are debug
+    /// level; resource exhaustion (connection limit, accept or thread failures) is a warning.
+    func diagnose(_ line: String) {
+        lastDiagnostic.withLock { $0 = line }
+        let serious = ["connection limit", "accept", "thread", "bind", "listen", "epoll"]
+        let lowered = line.lowercased()
+        let level: Logger.Level = serious.contains { lowered.contains($0) } ? .warning : .debug
+        logger.log(level: level, "libmicrohttpd diagnostic", metadata: ["detail": "\(line)"])
+    }
+
+    /// The most recent libmicrohttpd diagnostic, if any.
+    var latestDiagnostic: String? {
+        lastDiagnostic.withLock { $0 }
+    }
+
+    /// Reads the client headers of `connection` into `context`.
+    private func collectHeaders(connection: OpaquePointer, into context: RequestContext) {
+        let cls = Unmanaged.passUnretained(context).toOpaque()
+        _ = MHD_get_connection_values_n(connection, .HEADER_KIND, mhdCollectHeader, cls)
+    }
+
+    /// "ip:port" of the peer.
+    private static func remoteAddress(of connection: OpaquePointer) -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
+            let length = Int(sp_mhd_remote_address(connection, buffer.baseAddress, 64))
+            guard length > 0 else { return "" }
+            return String(
+                decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: min(length, 63)), as: UTF8.self)
+        }
+    }
+
+    /// Headers libmicrohttpd sets itself from the body it sends.
+    private static func isFramingHeader(_ name: String) -> Bool {
+        asciiCaseInsensitiveEquals(name, "content-length") || asciiCaseInsensitiveEquals(name, "transfer-encoding")
+    }
+}
+
+/// The block size libmicrohttpd allocates for each stream response.
+let streamBlockSize = 16 * 1024

@@ -1,0 +1,103 @@
+import CMicroHTTPD
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The C callbacks handed to libmicrohttpd. They capture nothing: each recovers its Swift object from the
+// context pointer it is given (the daemon's `ConnectionDispatcher`, a request's `RequestContext`, or a
+// response's `HTTPStream`). Retains and releases are paired here:
+//   RequestContext: passRetained in mhdRequestStarted  <-> release in mhdRequestCompleted
+//   HTTPStream:     passRetained in ConnectionDispatcher.queue(_:status:headers:on:) <-> mhdStreamResponseFreed
+// (The dispatcher itself is retained by HTTPServer.start and released after MHD_stop_daemon.)
+
+/// MHD_OPTION_URI_LOG_CALLBACK: a request line arrived. Creates the request's context and decodes the query
+/// from the raw target, before libmicrohttpd unescapes its copy in place.
+func mhdRequestStarted(
+    cls: UnsafeMutableRawPointer?, uri: UnsafePointer<CChar>?, connection: OpaquePointer?
+) -> UnsafeMutableRawPointer? {
+    guard let cls else { return nil }
+    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
+    let context = RequestContext()
+    if let uri {
+        let target = UnsafeRawBufferPointer(start: uri, count: strlen(uri))
+        if let question = target.firstIndex(of: UInt8(ascii: "?")) {
+            context.query = FormURLDecoding.parameters(UnsafeRawBufferPointer(rebasing: target[(question + 1)...]))
+        }
+    }
+    dispatcher.requestsInFlight.add(1, ordering: .relaxed)
+    return Unmanaged.passRetained(context).toOpaque()  // released in mhdRequestCompleted
+}
+
+/// MHD_OPTION_NOTIFY_COMPLETED: the request is over (response sent, client gone, or daemon stopping).
+func mhdRequestCompleted(
+    cls: UnsafeMutableRawPointer?, connection: OpaquePointer?,
+    requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?, reason: MHD_RequestTerminationCode
+) {
+    guard let cls, let slot = requestContext, let raw = slot.pointee else { return }
+    slot.pointee = nil
+    let context = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()  // from mhdRequestStarted
+    Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue().requestDidEnd(context)
+}
+
+/// The accept policy: once shutdown has begun, new connections are closed as soon as they are accepted.
+func mhdAcceptPolicy(cls: UnsafeMutableRawPointer?, address: UnsafePointer<sockaddr>?, length: socklen_t) -> MHD_Result {
+    guard let cls else { return .YES }
+    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
+    return dispatcher.shuttingDown.load(ordering: .relaxed) ? .NO : .YES
+}
+
+/// The access handler: libmicrohttpd calls it once for the headers, once per upload chunk, and once more at
+/// the end of the body.
+func mhdAccessHandler(
+    cls: UnsafeMutableRawPointer?, connection: OpaquePointer?, url: UnsafePointer<CChar>?,
+    method: UnsafePointer<CChar>?, version: UnsafePointer<CChar>?, upload: UnsafePointer<CChar>?,
+    uploadSize: UnsafeMutablePointer<Int>?, requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let cls, let connection, let url, let method, let uploadSize,
+        let raw = requestContext?.pointee
+    else { return .NO }
+    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
+    let context = Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
+    return dispatcher.serve(
+        connection: connection, url: url, method: method, upload: upload, uploadSize: uploadSize, context: context)
+}
+
+/// MHD_get_connection_values_n iterator: appends one client header to the `RequestContext` in `cls`.
+func mhdCollectHeader(
+    cls: UnsafeMutableRawPointer?, kind: MHD_ValueKind, key: UnsafePointer<CChar>?, keySize: Int,
+    value: UnsafePointer<CChar>?, valueSize: Int
+) -> MHD_Result {
+    guard let cls, let key else { return .YES }
+    let context = Unmanaged<RequestContext>.fromOpaque(cls).takeUnretainedValue()
+    context.addHeader(
+        name: UnsafeRawBufferPointer(start: key, count: keySize),
+        value: UnsafeRawBufferPointer(start: value, count: value == nil ? 0 : valueSize))
+    return .YES
+}
+
+/// The content reader of a stream response: copies queued chunks, ends the response, or suspends the
+/// connection and returns 0 when there is nothing to send yet.
+func mhdStreamRead(cls: UnsafeMutableRawPointer?, position: UInt64, buffer: UnsafeMutablePointer<CChar>?, max: Int)
+    -> Int
+{
+    guard let cls, let buffer else { return streamEndWithError }
+    let stream = Unmanaged<HTTPStream>.fromOpaque(cls).takeUnretainedValue()
+    return stream.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: max))
+}
+
+/// Frees a stream response: drops the reference the response held on its stream.
+func mhdStreamResponseFreed(cls: UnsafeMutableRawPointer?) {
+    guard let cls else { return }
+    Unmanaged<HTTPStream>.fromOpaque(cls).release()  // from ConnectionDispatcher.queue(_:status:headers:on:)
+}
+
+/// MHD_OPTION_EXTERNAL_LOGGER (through the shim's formatter): one libmicrohttpd diagnostic line.
+func mhdLogLine(cls: UnsafeMutableRawPointer?, line: UnsafePointer<CChar>?) {
+    guard let cls, let line else { return }
+    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
+    dispatcher.diagnose(String(cString: line))
+}

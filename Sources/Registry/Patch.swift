@@ -1,0 +1,47 @@
+import JSON
+import KubeAPI
+
+/// A PATCH body and its type, chosen by the request's Content-Type (`k8s.io/apimachinery/pkg/types/patch.go`).
+public struct Patch: Sendable {
+    public enum PatchType: String, Sendable, CaseIterable {
+        case json = "application/json-patch+json"
+        case merge = "application/merge-patch+json"
+    }
+
+    /// The media types this server applies, in the order a 415 lists them.
+    public static let supportedMediaTypes = PatchType.allCases.map(\.rawValue)
+
+    public let type: PatchType
+    public let body: JSON
+
+    public init(type: PatchType, body: JSON) {
+        self.type = type
+        self.body = body
+    }
+
+    /// Applies the patch to `object`: malformed patches are 400, JSON-patch application failures 422.
+    func apply(to object: JSON) throws(StatusError) -> JSON {
+        switch type {
+        case .merge:
+            guard body.objectValue != nil else {
+                throw .badRequest("error decoding patch: json: cannot unmarshal \(body.typeName) into Go value of type map[string]interface {}")
+            }
+            return JSON.mergePatch(object, body)
+        case .json:
+            do {
+                return try JSONPatch.apply(body, to: object)
+            } catch {
+                switch error {
+                case .invalidPatch(let message):
+                    throw .badRequest("error decoding patch: \(message)")
+                case .tooManyOperations:
+                    throw StatusError(code: 413, reason: "RequestEntityTooLarge", message: error.description)
+                case .operationFailed(_, let message):
+                    throw StatusError(code: 422, reason: "Invalid",
+                                      message: "the server rejected our request due to an error in our request",
+                                      details: .init(causes: [.init(reason: "UnexpectedServerResponse", message: message)]))
+                }
+            }
+        }
+    }
+}

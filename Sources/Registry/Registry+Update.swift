@@ -1,0 +1,164 @@
+import JSON
+import KubeAPI
+import Store
+
+extension Registry {
+    /// How often an unconditional update retries after losing a race (`GuaranteedUpdate` loops the same way).
+    static let updateAttempts = 16
+
+    /// `PUT` of an object or one of its subresources (reference §5.3).
+    public func update(_ info: ResourceInfo, namespace: String, name: String, subresource: String? = nil, object: JSON,
+                       options: WriteOptions) throws(StatusError) -> WriteResult {
+        try guaranteedUpdate(info, namespace: namespace, name: name, subresource: subresource, options: options,
+                             createIfMissing: subresource == nil && strategy(info).allowCreateOnUpdate) { _ in object }
+    }
+
+    /// `PATCH` (reference §5.4): the patch is applied to the current object and the result goes through update.
+    public func patch(_ info: ResourceInfo, namespace: String, name: String, subresource: String? = nil, patch: Patch,
+                      options: WriteOptions) throws(StatusError) -> WriteResult {
+        try guaranteedUpdate(info, namespace: namespace, name: name, subresource: subresource, options: options,
+                             createIfMissing: false) { (current: StoredObject?) throws(StatusError) -> JSON in
+            guard let current else { throw .notFound(info.qualified, name: name) }
+            return try patch.apply(to: current.object)
+        }
+    }
+
+    /// The read-modify-write loop shared by update and patch: take the current object, compute the new one,
+    /// prepare, validate, and store it conditionally on the resourceVersion read; retry if another writer won,
+    /// unless the client itself asked for a resourceVersion (then it is a 409).
+    func guaranteedUpdate(_ info: ResourceInfo, namespace: String, name: String, subresource: String?,
+                          options: WriteOptions, createIfMissing: Bool,
+                          transform: (StoredObject?) throws(StatusError) -> JSON) throws(StatusError) -> WriteResult {
+        let strategy = strategy(info)
+        let storedNamespace = info.namespaced ? namespace : ""
+        for _ in 0..<Self.updateAttempts {
+            guard let existing = store.get(resource: info.storageKey, namespace: storedNamespace, name: name) else {
+                guard createIfMissing else { throw .notFound(info.qualified, name: name) }
+                var object = try transform(nil)
+                try checkTypeMeta(&object, info)
+                try checkName(object, info, name: name)
+                object["metadata"]?["resourceVersion"] = nil
+                do {
+                    return try create(info, namespace: namespace, object: object, options: options)
+                } catch where error.reason == "AlreadyExists" {
+                    continue  // created concurrently: update it instead
+                }
+            }
+            var object = try transform(existing)
+            try checkTypeMeta(&object, info)
+            try checkName(object, info, name: name)
+            try bindNamespace(&object, info, namespace: namespace, onUpdate: true)
+            let requested = object["metadata"]?["resourceVersion"]?.stringValue ?? ""
+            if !requested.isEmpty, requested != String(existing.resourceVersion) {
+                throw .staleResourceVersion(info.qualified, name: name)
+            }
+            // Unconditional update: the stored resourceVersion stands in for the missing one (`store.go` Update).
+            object["metadata"]?["resourceVersion"] = .string(String(existing.resourceVersion))
+            try admitUpdate(info, namespace: namespace)
+            prepareUpdate(&object, old: existing.object, strategy: strategy, subresource: subresource)
+            try validateUpdate(object, old: existing.object, info: info, strategy: strategy, subresource: subresource)
+
+            CanonicalOrder.apply(&object)
+            if Self.sameIgnoringResourceVersion(object, existing.object) {
+                return WriteResult(object: existing, created: false, warnings: [])  // no-op: no new resourceVersion
+            }
+            let finalizing = Self.lastFinalizerRemoved(object, old: existing.object)
+            if options.dryRun {
+                var preview = object
+                preview["metadata"]?["resourceVersion"] = .string(String(existing.resourceVersion))
+                return WriteResult(object: StoredObject(namespace: storedNamespace, name: name,
+                                                        resourceVersion: existing.resourceVersion,
+                                                        object: preview, bytes: preview.serialized()),
+                                   created: false, warnings: [])
+            }
+            let mutation: StoreMutation = finalizing
+                ? .delete(resource: info.storageKey, namespace: storedNamespace, name: name,
+                          expectedResourceVersion: existing.resourceVersion)
+                : .update(resource: info.storageKey, namespace: storedNamespace, name: name, object: object,
+                          expectedResourceVersion: existing.resourceVersion)
+            do {
+                let events = try store.commit([mutation])
+                if finalizing {
+                    // The response to the update that removed the last finalizer is the object as updated.
+                    let result = StoredObject(namespace: storedNamespace, name: name,
+                                              resourceVersion: events[0].resourceVersion, stamping: object)
+                    return WriteResult(object: result, created: false, warnings: [])
+                }
+                return WriteResult(object: events[0].object, created: false, warnings: [])
+            } catch .conflict where requested.isEmpty {
+                continue
+            } catch .notFound where requested.isEmpty {
+                continue
+            } catch {
+                throw translate(error, info)
+            }
+        }
+        throw .conflict(info.qualified, name: name, why: StatusError.optimisticLockMessage)
+    }
+
+    /// The URL names the object; a body naming another is a 400 (`handlers/rest.go`).
+    func checkName(_ object: JSON, _ info: ResourceInfo, name: String) throws(StatusError) {
+        let bodyName = object["metadata"]?["name"]?.stringValue ?? ""
+        if bodyName.isEmpty {
+            throw .badRequest("name is required: the name of the object must be set in metadata.name")
+        }
+        if bodyName != name {
+            throw .badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+        }
+    }
+
+    /// `rest.BeforeUpdate`: system fields come from the stored object, then the strategy prepares, then defaults.
+    func prepareUpdate(_ object: inout JSON, old: JSON, strategy: any ResourceStrategy, subresource: String?) {
+        object["metadata"]?["managedFields"] = nil
+        object["metadata"]?["generation"] = old["metadata"]?["generation"]
+        if let subresource {
+            strategy.prepareForSubresourceUpdate(subresource, &object, old: old)
+        } else {
+            strategy.prepareForUpdate(&object, old: old)
+        }
+        let oldMetadata = old["metadata"]
+        if (object["metadata"]?["uid"]?.stringValue ?? "").isEmpty { object["metadata"]?["uid"] = oldMetadata?["uid"] }
+        object["metadata"]?["creationTimestamp"] = oldMetadata?["creationTimestamp"]
+        if let deletion = oldMetadata?["deletionTimestamp"] { object["metadata"]?["deletionTimestamp"] = deletion }
+        if let grace = oldMetadata?["deletionGracePeriodSeconds"], object["metadata"]?["deletionGracePeriodSeconds"] == nil {
+            object["metadata"]?["deletionGracePeriodSeconds"] = grace
+        }
+        strategy.applyDefaults(&object)
+    }
+
+    func validateUpdate(_ object: JSON, old: JSON, info: ResourceInfo, strategy: any ResourceStrategy,
+                        subresource: String?) throws(StatusError) {
+        var errors = ObjectMetaValidation.validateCreate(metadata: object["metadata"], namespaced: info.namespaced,
+                                                         nameRule: info.nameRule, isCoreGroup: info.group.isEmpty)
+        errors += ObjectMetaValidation.validateUpdate(new: object["metadata"], old: old["metadata"], isCoreGroup: info.group.isEmpty)
+        if subresource == "status" {
+            errors += strategy.validateStatusUpdate(object, old: old)
+        } else {
+            errors += strategy.validate(object)
+            errors += strategy.validateUpdate(object, old: old)
+        }
+        if !errors.isEmpty {
+            throw .invalid(kind: info.kind, group: info.group, name: object["metadata"]?["name"]?.stringValue ?? "",
+                           errors: errors)
+        }
+    }
+
+    /// Equality that ignores `metadata.resourceVersion`, to detect no-op updates.
+    static func sameIgnoringResourceVersion(_ lhs: JSON, _ rhs: JSON) -> Bool {
+        var left = lhs
+        var right = rhs
+        left["metadata"]?["resourceVersion"] = nil
+        right["metadata"]?["resourceVersion"] = nil
+        return left == right
+    }
+
+    /// An update of an object being deleted that drops its last finalizer, once any grace period is over,
+    /// removes the object (`store.go` `shouldDeleteDuringUpdate`).
+    static func lastFinalizerRemoved(_ object: JSON, old: JSON) -> Bool {
+        guard old["metadata"]?["deletionTimestamp"] != nil else { return false }
+        let newFinalizers = object["metadata"]?["finalizers"]?.arrayValue ?? []
+        let oldFinalizers = old["metadata"]?["finalizers"]?.arrayValue ?? []
+        let grace = old["metadata"]?["deletionGracePeriodSeconds"]?.intValue ?? 0
+        return newFinalizers.isEmpty && !oldFinalizers.isEmpty && grace == 0
+    }
+}

@@ -1,0 +1,152 @@
+import JSON
+import KubeAPI
+
+/// Pods (`k/k: pkg/registry/core/pod/strategy.go`, `pkg/apis/core/v1/defaults.go`, `ValidatePod*`).
+struct PodStrategy: ResourceStrategy {
+    let info = ResourceInfo(
+        group: "", version: "v1", resource: "pods", singular: "pod", kind: "Pod", namespaced: true,
+        verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        shortNames: ["po"], categories: ["all"], subresources: ["status": ["get", "patch", "update"]],
+        nameRule: .dns1123Subdomain,
+        selectableFields: ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+                           "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName", "spec.host"],
+        storageVersionHash: "xPOwRZ+Yhw8=")
+
+    func applyDefaults(_ object: inout JSON) {
+        guard var spec = object["spec"], spec.objectValue != nil else { return }
+        if spec["restartPolicy"] == nil { spec["restartPolicy"] = "Always" }
+        if spec["dnsPolicy"] == nil { spec["dnsPolicy"] = "ClusterFirst" }
+        if spec["terminationGracePeriodSeconds"] == nil { spec["terminationGracePeriodSeconds"] = 30 }
+        if spec["schedulerName"] == nil { spec["schedulerName"] = "default-scheduler" }
+        if spec["securityContext"] == nil { spec["securityContext"] = .object(JSONObject()) }
+        if spec["enableServiceLinks"] == nil { spec["enableServiceLinks"] = true }
+        let hostNetwork = spec["hostNetwork"]?.boolValue ?? false
+        for field in ["containers", "initContainers"] {
+            guard var containers = spec[field]?.arrayValue else { continue }
+            for index in containers.indices where containers[index].objectValue != nil {
+                Self.defaultContainer(&containers[index], hostNetwork: hostNetwork)
+            }
+            spec[field] = .array(containers)
+        }
+        object["spec"] = spec
+    }
+
+    /// `SetDefaults_Container` plus port and resource defaults.
+    static func defaultContainer(_ container: inout JSON, hostNetwork: Bool) {
+        if container["imagePullPolicy"] == nil, let image = container["image"]?.stringValue {
+            container["imagePullPolicy"] = .string(imageTagIsLatest(image) ? "Always" : "IfNotPresent")
+        }
+        if container["terminationMessagePath"] == nil { container["terminationMessagePath"] = "/dev/termination-log" }
+        if container["terminationMessagePolicy"] == nil { container["terminationMessagePolicy"] = "File" }
+        if container["resources"] == nil { container["resources"] = .object(JSONObject()) }
+        // Requests default to limits per resource when missing (`SetDefaults_ResourceList` on limits → requests).
+        if let limits = container["resources"]?["limits"]?.objectValue, !limits.isEmpty {
+            var requests = container["resources"]?["requests"]?.objectValue ?? JSONObject()
+            for (name, quantity) in limits where requests[name] == nil { requests[name] = quantity }
+            container["resources"]?["requests"] = .object(requests)
+        }
+        if var ports = container["ports"]?.arrayValue {
+            for index in ports.indices where ports[index].objectValue != nil {
+                if ports[index]["protocol"] == nil { ports[index]["protocol"] = "TCP" }
+                if hostNetwork, ports[index]["hostPort"] == nil { ports[index]["hostPort"] = ports[index]["containerPort"] }
+            }
+            container["ports"] = .array(ports)
+        }
+    }
+
+    /// True when an image reference has no tag and no digest, or the tag `latest` (`parsers.ParseImageName`).
+    static func imageTagIsLatest(_ image: String) -> Bool {
+        if image.contains("@") { return false }
+        let lastComponent = image.split(separator: "/").last.map(String.init) ?? image
+        guard let colon = lastComponent.lastIndex(of: ":") else { return true }
+        return lastComponent[lastComponent.index(after: colon)...] == "latest"
+    }
+
+    func prepareForCreate(_ object: inout JSON) {
+        object["status"] = ["phase": "Pending", "qosClass": .string(Self.qosClass(object["spec"]))]
+    }
+
+    func prepareForUpdate(_ object: inout JSON, old: JSON) {
+        object["status"] = old["status"]
+    }
+
+    /// Kubelet-style status writes keep spec, deletionTimestamp and ownerReferences (`podStatusStrategy`).
+    func prepareForStatusUpdate(_ object: inout JSON, old: JSON) {
+        object["spec"] = old["spec"]
+        object["metadata"]?["deletionTimestamp"] = old["metadata"]?["deletionTimestamp"]
+        object["metadata"]?["ownerReferences"] = old["metadata"]?["ownerReferences"]
+    }
+
+    /// The QoS class (`qos.GetPodQOS`): BestEffort without any requests or limits, Guaranteed when every
+    /// container limits cpu and memory with requests equal to limits, Burstable otherwise.
+    static func qosClass(_ spec: JSON?) -> String {
+        let containers = (spec?["containers"]?.arrayValue ?? []) + (spec?["initContainers"]?.arrayValue ?? [])
+        var anyResources = false
+        var guaranteed = !containers.isEmpty
+        for container in containers {
+            let requests = container["resources"]?["requests"]?.objectValue ?? JSONObject()
+            let limits = container["resources"]?["limits"]?.objectValue ?? JSONObject()
+            if !requests.isEmpty || !limits.isEmpty { anyResources = true }
+            for resource in ["cpu", "memory"] {
+                guard let limit = limits[resource] else {
+                    guaranteed = false
+                    continue
+                }
+                if let request = requests[resource], request != limit { guaranteed = false }
+            }
+        }
+        if !anyResources { return "BestEffort" }
+        return guaranteed ? "Guaranteed" : "Burstable"
+    }
+
+    func validate(_ object: JSON) -> [FieldError] {
+        PodSpecValidation.validate(object["spec"])
+    }
+
+    func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] {
+        PodSpecValidation.validateUpdate(object["spec"], old: old["spec"])
+    }
+
+    func warningsOnCreate(_ object: JSON) -> [String] {
+        guard let name = object["metadata"]?["name"]?.stringValue, !name.isEmpty else { return [] }
+        let problems = NameValidation.isDNS1123Label(name)
+        guard !problems.isEmpty else { return [] }
+        return ["metadata.name: this is used in the Pod's hostname, which can result in surprising behavior; "
+            + "a DNS label is recommended: [\(problems.joined(separator: " "))]"]
+    }
+
+    func selectableFields(_ object: JSON) -> [String: String] {
+        var fields = metadataFields(object)
+        let spec = object["spec"]
+        fields["spec.nodeName"] = spec?["nodeName"]?.stringValue ?? ""
+        fields["spec.host"] = fields["spec.nodeName"]
+        fields["spec.restartPolicy"] = spec?["restartPolicy"]?.stringValue ?? ""
+        fields["spec.schedulerName"] = spec?["schedulerName"]?.stringValue ?? ""
+        fields["spec.serviceAccountName"] = spec?["serviceAccountName"]?.stringValue ?? ""
+        fields["spec.hostNetwork"] = (spec?["hostNetwork"]?.boolValue ?? false) ? "true" : "false"
+        let status = object["status"]
+        fields["status.phase"] = status?["phase"]?.stringValue ?? ""
+        fields["status.podIP"] = status?["podIPs"]?[0]?["ip"]?.stringValue ?? status?["podIP"]?.stringValue ?? ""
+        fields["status.nominatedNodeName"] = status?["nominatedNodeName"]?.stringValue ?? ""
+        return fields
+    }
+
+    /// Graceful deletion (`CheckGracefulDelete`, `rest/delete.go` `BeforeDelete`, reference §13.4).
+    func beforeDelete(_ object: JSON, options: DeleteOptions, now: Int64) throws(StatusError) -> DeletionDecision {
+        var grace = options.gracePeriodSeconds ?? object["spec"]?["terminationGracePeriodSeconds"]?.intValue ?? 0
+        let nodeName = object["spec"]?["nodeName"]?.stringValue ?? ""
+        let phase = object["status"]?["phase"]?.stringValue ?? ""
+        if nodeName.isEmpty || phase == "Succeeded" || phase == "Failed" { grace = 0 }
+        if grace < 0 { grace = 1 }
+        if grace == 0 { return .proceed }
+        var pod = object
+        if let existing = object["metadata"]?["deletionGracePeriodSeconds"]?.intValue,
+           object["metadata"]?["deletionTimestamp"] != nil {
+            // Already terminating: a second DELETE may only shorten the grace period.
+            if grace >= existing { return .keep(object) }
+        }
+        pod["metadata"]?["deletionTimestamp"] = .string(SystemFields.timestamp(now + grace))
+        pod["metadata"]?["deletionGracePeriodSeconds"] = .int(grace)
+        return .keep(pod)
+    }
+}

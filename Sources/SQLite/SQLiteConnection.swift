@@ -1,0 +1,81 @@
+import CSQLite
+
+/// One SQLite connection with a prepared-statement cache.
+///
+/// Not thread-safe: the Store owns exactly one connection (the writer) and serializes every use of it.
+/// A thin wrapper over the C API rather than GRDB (DESIGN.md decision 4: a point read in microseconds,
+/// a first build in seconds).
+public final class SQLiteConnection {
+    private let handle: OpaquePointer
+    /// Statements by SQL text; prepared once, reset and reused.
+    private var statementCache: [String: SQLiteStatement] = [:]
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory database.
+    public init(path: String) throws(SQLiteError) {
+        var db: OpaquePointer?
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: rc, message: message, sql: nil)
+        }
+        handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        statementCache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more SQL statements without results (schema, pragmas).
+    public func execute(_ sql: String) throws(SQLiteError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? lastErrorMessage
+            sqlite3_free(error)
+            throw SQLiteError(code: rc, message: message, sql: sql)
+        }
+    }
+
+    /// The cached prepared statement for `sql`, reset and with bindings cleared.
+    public func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let cached = statementCache[sql] {
+            cached.reset()
+            return cached
+        }
+        var raw: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard rc == SQLITE_OK, let raw else { throw SQLiteError(code: rc, message: lastErrorMessage, sql: sql) }
+        let statement = SQLiteStatement(handle: raw, connection: handle, sql: sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs `body` inside `BEGIN IMMEDIATE` ... `COMMIT`, rolling back if it throws.
+    /// IMMEDIATE takes the write lock up front, so a transaction never fails half-way with SQLITE_BUSY.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// The value of a single-integer query such as `PRAGMA user_version`.
+    public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
+        let statement = try statement(sql)
+        guard try statement.step() else { return nil }
+        return statement.isNull(0) ? nil : statement.int64(0)
+    }
+
+    var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
+}

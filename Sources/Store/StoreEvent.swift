@@ -1,0 +1,27 @@
+/// One change in the store, in global resourceVersion order: what watchers receive and what
+/// paginated lists rewind through.
+public struct StoreEvent: Sendable {
+    /// The watch event types kube-apiserver emits for storage changes.
+    public enum EventType: String, Sendable {
+        case added = "ADDED"
+        case modified = "MODIFIED"
+        case deleted = "DELETED"
+    }
+
+    public let type: EventType
+    /// The group-qualified plural resource, e.g. `services`.
+    public let resource: String
+    /// The new state; for `deleted`, the last state stamped with the deletion's resourceVersion.
+    public let object: StoredObject
+    /// The state just before this change (nil for `added`), so a list can be rewound to an older resourceVersion.
+    public let previous: StoredObject?
+
+    public var resourceVersion: Int64 { object.resourceVersion }
+
+    public init(type: EventType, resource: String, object: StoredObject, previous: StoredObject?) {
+        self.type = type
+        self.resource = resource
+        self.object = object
+        self.previous = previous
+    }
+}

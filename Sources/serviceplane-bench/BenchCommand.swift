@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// `serviceplane-bench`: in-process micro-benchmarks that `make bench` runs next to the HTTP ones
+/// (scripts/bench.sh). Each reports ratios against an anchor measured in the same run.
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serviceplane-bench",
+        abstract: "ServicePlane micro-benchmarks (ratios against anchors measured in the same run).",
+        subcommands: [JSONBench.self])
+}
+
+/// JSON parse and serialize of a realistic Pod, against Foundation's JSONSerialization.
+struct JSONBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "json")
+
+    @Option(help: "Alternating rounds of ours and Foundation.")
+    var rounds = 5
+
+    @Option(help: "Seconds per measurement.")
+    var seconds = 1.0
+
+    func run() {
+        print(JSONBenchmark.run(rounds: rounds, secondsPerRound: seconds))
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+@testable import SQLite
+
+@Suite struct SQLiteTests {
+    @Test func migrationsApplyOnceAndInOrder() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        let migrator = SQLiteMigrator(migrations: [
+            .init(version: 2, name: "second", sql: "ALTER TABLE t ADD COLUMN b TEXT"),
+            .init(version: 1, name: "first", sql: "CREATE TABLE t (a INTEGER)"),
+        ])
+        #expect(try migrator.migrate(connection) == [1, 2])
+        #expect(try migrator.migrate(connection) == [])
+        #expect(try connection.scalarInt("SELECT count(*) FROM schema_migrations") == 2)
+    }
+
+    @Test func failedMigrationLeavesNoTrace() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        let migrator = SQLiteMigrator(migrations: [.init(version: 1, name: "bad", sql: "CREATE TABLE t (a); NOT SQL")])
+        #expect(throws: (any Error).self) { try migrator.migrate(connection) }
+        #expect(try connection.scalarInt("SELECT count(*) FROM schema_migrations") == 0)
+        #expect(try connection.scalarInt("SELECT count(*) FROM sqlite_master WHERE name = 't'") == 0)
+    }
+
+    @Test func transactionRollsBackOnError() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (a INTEGER PRIMARY KEY)")
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try connection.transaction {
+                try connection.execute("INSERT INTO t VALUES (1)")
+                throw Boom()
+            }
+        }
+        #expect(try connection.scalarInt("SELECT count(*) FROM t") == 0)
+    }
+
+    @Test func uniqueViolationIsReportedAsConstraint() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (a INTEGER PRIMARY KEY)")
+        let insert = try connection.statement("INSERT INTO t VALUES (?)")
+        try insert.bind(1, Int64(1))
+        try insert.run()
+        let again = try connection.statement("INSERT INTO t VALUES (?)")
+        try again.bind(1, Int64(1))
+        do {
+            try again.run()
+            Issue.record("expected a constraint violation")
+        } catch {
+            #expect(error.isConstraintViolation)
+            #expect(error.sql == "INSERT INTO t VALUES (?)")
+        }
+    }
+
+    @Test func blobsAndTextRoundTrip() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (s TEXT, b BLOB)")
+        let insert = try connection.statement("INSERT INTO t VALUES (?, ?)")
+        try insert.bind(1, "héllo")
+        try insert.bind(2, [0, 1, 2, 255] as [UInt8])
+        try insert.run()
+        let select = try connection.statement("SELECT s, b FROM t")
+        #expect(try select.step())
+        #expect(select.string(0) == "héllo")
+        #expect(select.bytes(1) == [0, 1, 2, 255])
+    }
+}
