@@ -34,7 +34,7 @@ APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev wrk curl python3-venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Default arguments for `make run`; override with `make run ARGS='--port 8080 --db :memory: ...'`.
-ARGS ?= --bind-address 127.0.0.1 --port 6443 --db serviceplane.db --kubeconfig-out kubeconfig --log-level info
+ARGS ?= --bind-address 127.0.0.1 --port 8080 --db serviceplane.db --kubeconfig-out kubeconfig --log-level info
 
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS='-k crud -x'`.
 PYTEST_ARGS ?=

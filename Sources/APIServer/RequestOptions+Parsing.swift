@@ -14,9 +14,10 @@ enum OptionParsing {
 
     /// `dryRun`: absent, or exactly `All` (422 otherwise).
     static func dryRun(_ values: [String], optionsKind: String) throws(StatusError) -> Bool {
-        for (index, value) in values.enumerated() where value != "All" {
+        // `ValidateDryRun` reports the whole list on `dryRun`, e.g. `Unsupported value: []string{"Yes"}`.
+        if values.contains(where: { $0 != "All" }) {
             throw .invalid(kind: optionsKind, group: "meta.k8s.io", name: "",
-                           errors: [.notSupported("dryRun[\(index)]", .string(value), supported: ["All"])])
+                           errors: [.notSupported("dryRun", .array(values.map { .string($0) }), supported: ["All"])])
         }
         return !values.isEmpty
     }

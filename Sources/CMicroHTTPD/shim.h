@@ -82,25 +82,10 @@ static inline uint16_t sp_mhd_daemon_port(struct MHD_Daemon *daemon) {
     return info == NULL ? 0 : info->port;
 }
 
-/* Formats the peer of a connection as "ip:port" ("[ip]:port" for IPv6) into `buffer`; returns the length. */
-static inline int sp_mhd_remote_address(struct MHD_Connection *connection, char *buffer, size_t size) {
+/* The peer address of a connection (a sockaddr_in or sockaddr_in6), or NULL. */
+static inline const struct sockaddr *sp_mhd_client_address(struct MHD_Connection *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (info == NULL || info->client_addr == NULL || size == 0) {
-        return 0;
-    }
-    char host[INET6_ADDRSTRLEN];
-    const struct sockaddr *address = info->client_addr;
-    if (address->sa_family == AF_INET) {
-        const struct sockaddr_in *v4 = (const struct sockaddr_in *) address;
-        if (inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host) == NULL) return 0;
-        return snprintf(buffer, size, "%s:%u", host, (unsigned) ntohs(v4->sin_port));
-    }
-    if (address->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *) address;
-        if (inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host) == NULL) return 0;
-        return snprintf(buffer, size, "[%s]:%u", host, (unsigned) ntohs(v6->sin6_port));
-    }
-    return 0;
+    return info == NULL ? NULL : info->client_addr;
 }
 
 #endif /* SERVICEPLANE_CMICROHTTPD_SHIM_H */

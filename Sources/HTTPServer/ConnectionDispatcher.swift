@@ -68,7 +68,7 @@ final class ConnectionDispatcher: Sendable {
             headers: context.headers,
             body: context.body,
             bodyTooLarge: context.bodyTooLarge,
-            remoteAddress: Self.remoteAddress(of: connection)
+            remoteAddress: SocketAddressFormatting.describe(sp_mhd_client_address(connection))
         )
         context.body = []
         switch handler.handle(request) {
@@ -121,7 +121,10 @@ final class ConnectionDispatcher: Sendable {
         on connection: OpaquePointer
     ) -> MHD_Result {
         for header in headers where !Self.isFramingHeader(header.name) {
-            if MHD_add_response_header(mhdResponse, header.name, header.value) != .YES {
+            let added = header.name.withCString { name in
+                header.value.withCString { value in MHD_add_response_header(mhdResponse, name, value) }
+            }
+            if added != .YES {
                 logger.warning("dropped an invalid response header", metadata: ["header": "\(header.name)"])
             }
         }
@@ -180,19 +183,13 @@ final class ConnectionDispatcher: Sendable {
         _ = MHD_get_connection_values_n(connection, .HEADER_KIND, mhdCollectHeader, cls)
     }
 
-    /// "ip:port" of the peer.
-    private static func remoteAddress(of connection: OpaquePointer) -> String {
-        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer in
-            let length = Int(sp_mhd_remote_address(connection, buffer.baseAddress, 64))
-            guard length > 0 else { return "" }
-            return String(
-                decoding: UnsafeRawBufferPointer(start: buffer.baseAddress, count: min(length, 63)), as: UTF8.self)
-        }
-    }
-
     /// Headers libmicrohttpd sets itself from the body it sends.
     private static func isFramingHeader(_ name: String) -> Bool {
-        asciiCaseInsensitiveEquals(name, "content-length") || asciiCaseInsensitiveEquals(name, "transfer-encoding")
+        switch name.utf8.count {
+        case 14: return asciiCaseInsensitiveEquals(name, "content-length")
+        case 17: return asciiCaseInsensitiveEquals(name, "transfer-encoding")
+        default: return false
+        }
     }
 }
 

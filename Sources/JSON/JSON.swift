@@ -34,9 +34,18 @@ extension JSON {
     }
 
     /// The element at `index` of an array, or nil when out of range or not an array.
+    /// Setting replaces an existing element (nil is stored as JSON null); out of range or on a non-array it does nothing.
     public subscript(index: Int) -> JSON? {
-        if case .array(let array) = self, array.indices.contains(index) { return array[index] }
-        return nil
+        get {
+            if case .array(let array) = self, array.indices.contains(index) { return array[index] }
+            return nil
+        }
+        set {
+            guard case .array(var array) = self, array.indices.contains(index) else { return }
+            self = .null
+            array[index] = newValue ?? .null
+            self = .array(array)
+        }
     }
 
     public var stringValue: String? {

@@ -68,7 +68,8 @@ extension JSONByteParser {
         let text = String(decoding: UnsafeBufferPointer(start: bytes + start, count: stop - start), as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
             // Go cannot represent it either and fails the decode with this UnmarshalTypeError.
-            throw JSONParseError(offset: start, message: "json: cannot unmarshal number \(text) into Go value of type float64")
+            throw JSONParseError(
+                offset: start, message: "json: cannot unmarshal number \(text) into Go value of type float64")
         }
         return value
     }

@@ -62,7 +62,9 @@ struct JSONByteParser: ~Copyable {
                 let top = frames.count - 1
                 skipWhitespace()
                 guard top >= 0 else {
-                    if position < end { throw .invalidCharacter(bytes[position], at: position, "after top-level value") }
+                    if position < end {
+                        throw .invalidCharacter(bytes[position], at: position, "after top-level value")
+                    }
                     return value
                 }
                 guard position < end else { throw .unexpectedEnd(at: end) }

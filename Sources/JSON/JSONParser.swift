@@ -15,7 +15,9 @@ extension JSON {
     ///   - maxDepth: the maximum nesting of arrays and objects; deeper input fails with
     ///     `invalid character '[' exceeded max depth` instead of exhausting memory or stack.
     /// - Throws: `JSONParseError` with a Go-style message and the byte offset.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSON {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = defaultMaxDepth) throws(JSONParseError)
+        -> JSON
+    {
         var duplicates: [String] = []
         return try parse(bytes, maxDepth: maxDepth, recordingDuplicates: false, into: &duplicates)
     }
@@ -80,7 +82,8 @@ extension JSON {
             }
         }
         if let result { return try result.get() }
-        return try parse(Array(text.utf8), maxDepth: maxDepth, recordingDuplicates: recordingDuplicates, into: &duplicates)
+        return try parse(
+            Array(text.utf8), maxDepth: maxDepth, recordingDuplicates: recordingDuplicates, into: &duplicates)
     }
 
     private static func parse(

@@ -52,8 +52,12 @@ public enum JSONPatch {
         guard let pointer = JSONPointer(path) else {
             throw Failure(message: "add operation does not apply: doc is missing path: \"\(path)\": missing value")
         }
-        guard !pointer.tokens.isEmpty else { return document = value }
-        let found = try JSONPatchContainer.withParent(of: pointer.tokens[...], in: &document) { parent, key throws(Failure) in
+        guard !pointer.tokens.isEmpty else {
+            document = value
+            return
+        }
+        let found = try JSONPatchContainer.withParent(of: pointer.tokens[...], in: &document) {
+            parent, key throws(Failure) in
             do throws(Failure) {
                 try JSONPatchContainer.add(value, key: key, to: &parent)
             } catch {
@@ -79,7 +83,10 @@ public enum JSONPatch {
     }
 
     private static func replace(at path: String, with value: JSON, in document: inout JSON) throws(Failure) {
-        if path.isEmpty { return document = value }
+        if path.isEmpty {
+            document = value
+            return
+        }
         let found = try JSONPatchContainer.withParent(of: tokens(path), in: &document) { parent, key throws(Failure) in
             do throws(Failure) {
                 try JSONPatchContainer.replace(key: key, with: value, in: &parent)
@@ -120,7 +127,8 @@ public enum JSONPatch {
         if source.tokens.isEmpty {
             copied = document
         } else {
-            let found = try JSONPatchContainer.withParent(of: source.tokens[...], in: &document) { parent, key throws(Failure) in
+            let found = try JSONPatchContainer.withParent(of: source.tokens[...], in: &document) {
+                parent, key throws(Failure) in
                 do throws(Failure) {
                     copied = try JSONPatchContainer.get(key: key, in: parent)
                 } catch {
@@ -128,7 +136,8 @@ public enum JSONPatch {
                 }
             }
             if !found {
-                throw Failure(message: "copy operation does not apply: doc is missing from path: \(from): missing value")
+                throw Failure(
+                    message: "copy operation does not apply: doc is missing from path: \(from): missing value")
             }
         }
         try place(copied, at: path, in: &document) { error in
@@ -147,7 +156,8 @@ public enum JSONPatch {
             actual = document
         } else {
             var scratch = document
-            let found = try JSONPatchContainer.withParent(of: pointer.tokens[...], in: &scratch) { parent, key throws(Failure) in
+            let found = try JSONPatchContainer.withParent(of: pointer.tokens[...], in: &scratch) {
+                parent, key throws(Failure) in
                 actual = try? JSONPatchContainer.get(key: key, in: parent)
             }
             if !found {
@@ -164,8 +174,12 @@ public enum JSONPatch {
         _ value: JSON, at path: String, in document: inout JSON, failed: (String) -> String, missing: () -> String
     ) throws(Failure) {
         guard let pointer = JSONPointer(path) else { throw Failure(message: missing()) }
-        guard !pointer.tokens.isEmpty else { return document = value }
-        let found = try JSONPatchContainer.withParent(of: pointer.tokens[...], in: &document) { parent, key throws(Failure) in
+        guard !pointer.tokens.isEmpty else {
+            document = value
+            return
+        }
+        let found = try JSONPatchContainer.withParent(of: pointer.tokens[...], in: &document) {
+            parent, key throws(Failure) in
             do throws(Failure) {
                 try JSONPatchContainer.add(value, key: key, to: &parent)
             } catch {

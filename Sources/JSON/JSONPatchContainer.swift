@@ -70,7 +70,9 @@ enum JSONPatchContainer {
             }
             guard let index = JSONPointer.arrayIndex(key) else {
                 throw Failure(
-                    message: "value was not a proper array index: '\(key)': strconv.Atoi: parsing \"\(key)\": invalid syntax")
+                    message:
+                        "value was not a proper array index: '\(key)': strconv.Atoi: parsing \"\(key)\": invalid syntax"
+                )
             }
             let resolved = index < 0 ? index + array.count + 1 : index
             guard resolved >= 0, resolved <= array.count else { throw invalidIndex(index) }

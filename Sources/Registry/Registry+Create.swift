@@ -17,7 +17,8 @@ extension Registry {
         let requestedName = object["metadata"]?["name"]?.stringValue ?? ""
         if info.namespaced { try admitCreate(info, namespace: namespace, name: requestedName) }
         if let version = object["metadata"]?["resourceVersion"]?.stringValue, !version.isEmpty {
-            throw .internalError("resourceVersion should not be set on objects to be created")
+            // etcd storage refuses this with a plain error, which the handler turns into a reasonless 500.
+            throw StatusError(code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
         }
         var metadata = object["metadata"] ?? .object(JSONObject())
         metadata["managedFields"] = nil
@@ -42,6 +43,7 @@ extension Registry {
             if !errors.isEmpty { throw .invalid(kind: info.kind, group: info.group, name: name, errors: errors) }
             candidate["metadata"]?["uid"] = .string(SystemFields.uuid())
             candidate["metadata"]?["creationTimestamp"] = .string(SystemFields.timestamp())
+            candidate["metadata"]?["resourceVersion"] = ""  // a placeholder, so the stamped value lands in canonical position
             CanonicalOrder.apply(&candidate)
             let warnings = strategy.warningsOnCreate(candidate)
             let storedNamespace = info.namespaced ? namespace : ""
@@ -50,6 +52,7 @@ extension Registry {
                     if generatePrefix != nil { continue }
                     throw .alreadyExists(info.qualified, name: name)
                 }
+                candidate["metadata"]?["resourceVersion"] = nil
                 let preview = StoredObject(namespace: storedNamespace, name: name, resourceVersion: 0,
                                            object: candidate, bytes: candidate.serialized())
                 return WriteResult(object: preview, created: true, warnings: warnings)

@@ -82,11 +82,13 @@ extension Registry {
 
     /// DeleteOptions preconditions (`rest/delete.go` `BeforeDelete`): 409 naming the *Kind*.
     func checkPreconditions(_ existing: StoredObject, info: ResourceInfo, options: DeleteOptions) throws(StatusError) {
+        // `rest.BeforeDelete` builds these with the Kind in the resource slot, so the Kind shows in message and details.
         let kind = info.qualified.kindString
+        let asKind = QualifiedResource(group: info.group, resource: info.kind, kind: info.kind)
         if let uid = options.preconditionUID {
             let recorded = existing.object["metadata"]?["uid"]?.stringValue ?? ""
             if uid != recorded {
-                throw .conflict(info.qualified, name: existing.name, qualified: kind,
+                throw .conflict(asKind, name: existing.name, qualified: kind,
                                 why: "the UID in the precondition (\(uid)) does not match the UID in record (\(recorded)). "
                                     + "The object might have been deleted and then recreated")
             }
@@ -94,7 +96,7 @@ extension Registry {
         if let version = options.preconditionResourceVersion {
             let recorded = String(existing.resourceVersion)
             if version != recorded {
-                throw .conflict(info.qualified, name: existing.name, qualified: kind,
+                throw .conflict(asKind, name: existing.name, qualified: kind,
                                 why: "the ResourceVersion in the precondition (\(version)) does not match the ResourceVersion "
                                     + "in record (\(recorded)). The object might have been modified")
             }

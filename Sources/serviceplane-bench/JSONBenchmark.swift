@@ -45,7 +45,7 @@ enum JSONBenchmark {
         }
 
         var lines = [
-            "JSON benchmark: Pod of \(bytes.count) bytes, \(max(1, rounds)) rounds x \(secondsPerRound) s per measurement",
+            "JSON benchmark: Pod of \(bytes.count) bytes, \(max(1, rounds)) rounds x \(secondsPerRound) s each",
             "compact serialization reproduces the input byte for byte: \(roundTrips ? "yes" : "NO")",
         ]
         for measurement in Measurement.allCases {
@@ -53,7 +53,8 @@ enum JSONBenchmark {
             let megabytes = median(samples) * Double(bytes.count) / 1_000_000
             lines.append(
                 "\(measurement.rawValue.padding(22)) median \(format(median(samples)).leftPadded(9))/s  "
-                    + "(min \(format(samples.first ?? 0)), max \(format(samples.last ?? 0)))  \(format(megabytes)) MB/s")
+                    + "(min \(format(samples.first ?? 0)), max \(format(samples.last ?? 0)))  \(format(megabytes)) MB/s"
+            )
         }
         let parseRatio = median(rates[.ourParse, default: []]) / median(rates[.foundationParse, default: []])
         let serializeRatio =

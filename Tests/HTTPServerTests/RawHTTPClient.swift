@@ -10,6 +10,8 @@ final class RawHTTPClient {
     /// A failure talking to the server.
     struct Failure: Error, CustomStringConvertible {
         let description: String
+        /// The `errno` of the failed call, when there was one.
+        var code: Int32 = 0
     }
 
     /// A parsed response head.
@@ -139,12 +141,11 @@ final class RawHTTPClient {
     func readsEndOfFile() -> Bool {
         guard buffer.isEmpty else { return false }
         do {
-            let more = try fill()
-            if more { print("readsEndOfFile: got data: \(String(decoding: buffer, as: UTF8.self))") }
-            return !more
+            return try !fill()
+        } catch let failure as Failure {
+            return failure.code == ECONNRESET
         } catch {
-            print("readsEndOfFile: errno \(errno) \(error)")
-            return errno == ECONNRESET
+            return false
         }
     }
 
@@ -174,7 +175,10 @@ final class RawHTTPClient {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let received = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
         if received == 0 { return false }
-        guard received > 0 else { throw Failure(description: "recv() failed: errno \(errno)") }
+        guard received > 0 else {
+            let code = errno
+            throw Failure(description: "recv() failed: errno \(code)", code: code)
+        }
         buffer += chunk[..<received]
         return true
     }

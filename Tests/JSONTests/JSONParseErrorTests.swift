@@ -12,11 +12,16 @@ struct JSONParseErrorTests {
         ("leading zero", Array("01".utf8), "invalid character '1' after top-level value", 1),
         ("leading zero in object", Array(#"{"a":007}"#.utf8), "invalid character '0' after object key:value pair", 6),
         ("trailing comma in array", Array("[1,]".utf8), "invalid character ']' looking for beginning of value", 3),
-        ("trailing comma in object", Array(#"{"a":1,}"#.utf8),
-         "invalid character '}' looking for beginning of object key string", 7),
+        (
+            "trailing comma in object", Array(#"{"a":1,}"#.utf8),
+            "invalid character '}' looking for beginning of object key string", 7
+        ),
         ("missing colon", Array(#"{"a" 1}"#.utf8), "invalid character '1' after object key", 5),
         ("missing comma", Array("[1 2]".utf8), "invalid character '2' after array element", 3),
-        ("single quotes", Array("{'a':1}".utf8), "invalid character '\\'' looking for beginning of object key string", 1),
+        (
+            "single quotes", Array("{'a':1}".utf8),
+            "invalid character '\\'' looking for beginning of object key string", 1
+        ),
         ("bare word", Array("nul".utf8), "unexpected end of JSON input", 3),
         ("bad literal", Array("trve".utf8), "invalid character 'v' in literal true (expecting 'u')", 2),
         ("unterminated string", Array(#"{"a":"bc"#.utf8), "unexpected end of JSON input", 8),
@@ -24,7 +29,10 @@ struct JSONParseErrorTests {
         ("newline in string", Array("\"a\nb\"".utf8), "invalid character '\\n' in string literal", 2),
         ("control char in string", [0x22, 0x01, 0x22], "invalid character '\\x01' in string literal", 1),
         ("bad escape", Array(#""\x""#.utf8), "invalid character 'x' in string escape code", 2),
-        ("bad unicode escape", Array(#""\u12G4""#.utf8), "invalid character 'G' in \u{5C}u hexadecimal character escape", 5),
+        (
+            "bad unicode escape", Array(#""\u12G4""#.utf8),
+            "invalid character 'G' in \u{5C}u hexadecimal character escape", 5
+        ),
         ("lone high surrogate", Array(#""\ud800""#.utf8), "invalid lone surrogate escape in string literal", 1),
         ("high surrogate then letter", Array(#""\ud800x""#.utf8), "invalid lone surrogate escape in string literal", 1),
         ("two high surrogates", Array(#""\ud800\ud800""#.utf8), "invalid lone surrogate escape in string literal", 1),
@@ -58,7 +66,10 @@ struct JSONParseErrorTests {
     @Test("10,000-deep nesting is an error, not a crash", arguments: ["[", "{\"a\":"])
     func deepNesting(opener: String) {
         let input = String(repeating: opener, count: 10_000)
-        #expect(throws: JSONParseError(offset: 1000 * opener.utf8.count, message: "invalid character '\(opener.first!)' exceeded max depth")) {
+        #expect(
+            throws: JSONParseError(
+                offset: 1000 * opener.utf8.count, message: "invalid character '\(opener.first!)' exceeded max depth")
+        ) {
             try JSON.parse(input)
         }
     }

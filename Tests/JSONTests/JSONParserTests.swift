@@ -34,8 +34,10 @@ struct JSONParserTests {
         (#""😀 é""#, #""😀 é""#),
         (#""\/\b\f\n\r\t\"\\""#, #""/\b\f\n\r\t\"\\""#),
         (#""\u0041\u0000""#, #""A\u0000""#),
-        (#""a very long string that is well past the small-string limit""#,
-         #""a very long string that is well past the small-string limit""#),
+        (
+            #""a very long string that is well past the small-string limit""#,
+            #""a very long string that is well past the small-string limit""#
+        ),
     ]
 
     @Test("parse then serialize reproduces Go's encoding", arguments: roundTrips)
@@ -95,10 +97,14 @@ struct JSONParserTests {
         (#"{"a":1,"b":2}"#, [], #"{"a":1,"b":2}"#),
         (#"{"a":1,"b":2,"a":3}"#, ["a"], #"{"a":3,"b":2}"#),
         (#"{"metadata":{"name":"x","name":"y"}}"#, ["metadata.name"], #"{"metadata":{"name":"y"}}"#),
-        (#"{"spec":{"ports":[{"port":1},{"port":1,"port":2}]}}"#, ["spec.ports[1].port"],
-         #"{"spec":{"ports":[{"port":1},{"port":2}]}}"#),
-        (#"{"spec":{"ports":[],"ports":[1]},"kind":"x","kind":"y"}"#, ["spec.ports", "kind"],
-         #"{"spec":{"ports":[1]},"kind":"y"}"#),
+        (
+            #"{"spec":{"ports":[{"port":1},{"port":1,"port":2}]}}"#, ["spec.ports[1].port"],
+            #"{"spec":{"ports":[{"port":1},{"port":2}]}}"#
+        ),
+        (
+            #"{"spec":{"ports":[],"ports":[1]},"kind":"x","kind":"y"}"#, ["spec.ports", "kind"],
+            #"{"spec":{"ports":[1]},"kind":"y"}"#
+        ),
         (#"[{"a":1,"a":2},{"a":1,"a":2}]"#, ["[0].a", "[1].a"], #"[{"a":2},{"a":2}]"#),
         (#"{"a":{"x":1},"a":{"y":2},"a":3}"#, ["a"], #"{"a":3}"#),
         (#"{"\u0061":1,"a":2}"#, ["a"], #"{"a":2}"#),
@@ -115,7 +121,8 @@ struct JSONParserTests {
 
     @Test("a realistic Pod parses and re-serializes byte for byte")
     func pod() throws {
-        let pod = #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"nginx","namespace":"default","labels":{"app":"nginx"}},"spec":{"containers":[{"name":"nginx","image":"nginx:1.27.3","ports":[{"containerPort":80,"protocol":"TCP"}]}],"terminationGracePeriodSeconds":30},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"2025-01-14T09:21:41Z"}],"podIP":"10.244.1.17"}}"#
+        let pod =
+            #"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"nginx","namespace":"default","labels":{"app":"nginx"}},"spec":{"containers":[{"name":"nginx","image":"nginx:1.27.3","ports":[{"containerPort":80,"protocol":"TCP"}]}],"terminationGracePeriodSeconds":30},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"2025-01-14T09:21:41Z"}],"podIP":"10.244.1.17"}}"#
         let value = try JSON.parse(pod)
         #expect(value.jsonString == pod)
         #expect(value["spec"]?["containers"]?[0]?["ports"]?[0]?["containerPort"] == .int(80))

@@ -66,7 +66,7 @@ extension Registry {
     @Test(arguments: [
         (service("1web"), "Service \"1web\" is invalid: metadata.name: Invalid value: \"1web\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"),
         (service("web", ports: [["port": 80], ["port": 81]]), "Service \"web\" is invalid: [spec.ports[0].name: Required value, spec.ports[1].name: Required value]"),
-        (service("web", ports: [["port": 0]]), "Service \"web\" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"),
+        (service("web", ports: [["port": 0, "targetPort": 80]]), "Service \"web\" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"),
         (service("web", ports: [["port": 80, "protocol": "HTTP"]]), "Service \"web\" is invalid: spec.ports[0].protocol: Unsupported value: \"HTTP\": supported values: \"SCTP\", \"TCP\", \"UDP\""),
         (service("web", ports: [["port": 80, "nodePort": 30001]]), "Service \"web\" is invalid: spec.ports[0].nodePort: Forbidden: may not be used when `type` is 'ClusterIP'"),
         (service("web", ports: []), "Service \"web\" is invalid: spec.ports: Required value"),
@@ -211,7 +211,7 @@ extension Registry {
     @Test func podSpecIsImmutableExceptImage() throws {
         let registry = try makeRegistry()
         var object = try registry.create(registry.pods, namespace: "default", object: podObject("p"), options: WriteOptions()).object.object
-        object["spec"]?["containers"] = [["name": "c", "image": "nginx:2"]]
+        object["spec"]?["containers"]?[0]?["image"] = "nginx:2"
         object["metadata"]?["resourceVersion"] = nil
         let updated = try registry.update(registry.pods, namespace: "default", name: "p", object: object, options: WriteOptions())
         #expect(updated.object.object["spec"]?["containers"]?[0]?["image"] == "nginx:2")
