@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "KubeAPI", dependencies: ["JSON"]),
         .target(name: "Store", dependencies: ["SQLite", "JSON", "KubeAPI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Registry", dependencies: ["Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "APIServer", dependencies: ["HTTPServer", "Registry", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "APIServer", dependencies: ["HTTPServer", "Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
 
         // Executables.
         .executableTarget(name: "serviceplane", dependencies: [

@@ -26,7 +26,8 @@ extension APIHandler {
             guard let namespace = itemNamespace(target) else { throw .pathNotFound }
             let watching = target.legacyWatch || isWatch(request)
             switch request.method {
-            case "GET" where !watching: return try get(info, namespace: namespace, name: name, pretty: pretty)
+            case "GET" where watching: return try watch(request, info, namespace: target.namespace, name: name)
+            case "GET": return try get(info, namespace: namespace, name: name, pretty: pretty)
             case "PUT": return try update(request, info, namespace: namespace, name: name, subresource: nil, pretty: pretty)
             case "PATCH": return try patch(request, info, namespace: namespace, name: name, subresource: nil, pretty: pretty)
             case "DELETE": return try delete(request, info, namespace: namespace, name: name, pretty: pretty)
@@ -38,8 +39,7 @@ extension APIHandler {
         switch request.method {
         case "GET":
             if target.legacyWatch || isWatch(request) {
-                throw StatusError(code: 405, reason: "MethodNotAllowed",
-                                  message: "watch is not supported on resources of kind \"\(info.resource)\"")
+                return try watch(request, info, namespace: listNamespace, name: nil)
             }
             return try list(request, info, namespace: listNamespace, pretty: pretty)
         case "POST" where !info.namespaced || listNamespace != nil:

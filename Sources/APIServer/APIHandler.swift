@@ -12,12 +12,15 @@ public final class APIHandler: HTTPHandler {
     let logger: Logger
     /// Request bodies above this are refused with 413 (kube-apiserver's `MaxRequestBodyBytes`).
     let maxBodyBytes: Int
+    /// Open watch streams, for their timeouts and bookmarks.
+    let watchSessions: WatchSessions
 
     public init(registry: Registry, serverAddress: String, maxBodyBytes: Int = 3 * 1024 * 1024, logger: Logger) {
         self.registry = registry
         self.discovery = Discovery(resources: registry.resources, serverAddress: serverAddress)
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
+        self.watchSessions = WatchSessions(registry: registry)
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPReply {

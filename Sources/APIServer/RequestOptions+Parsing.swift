@@ -77,6 +77,33 @@ enum OptionParsing {
         return options
     }
 
+    /// Watch options from the query, with the watch rules of `ListOptions` validation.
+    static func watchOptions(_ request: HTTPRequest) throws(StatusError) -> WatchOptions {
+        let list = try listOptions(request, watch: true)
+        var options = WatchOptions(labelSelector: list.labelSelector, fieldSelector: list.fieldSelector,
+                                   resourceVersion: list.resourceVersion)
+        let sendInitialEvents = request.queryValue("sendInitialEvents").map { QueryValue.bool($0) }
+        let allowBookmarks = request.queryValue("allowWatchBookmarks").map { QueryValue.bool($0) } ?? false
+        var errors: [FieldError] = []
+        if let match = list.resourceVersionMatch, sendInitialEvents == nil {
+            errors.append(.forbidden("resourceVersionMatch",
+                                     "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
+            _ = match
+        }
+        if let sendInitialEvents {
+            if list.resourceVersionMatch != "NotOlderThan" {
+                errors.append(.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch "
+                    + "to NotOlderThan"))
+            }
+            if sendInitialEvents && !allowBookmarks {
+                errors.append(.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"))
+            }
+            options.sendInitialEvents = sendInitialEvents
+        }
+        if !errors.isEmpty { throw .invalidListOptions(errors) }
+        return options
+    }
+
     /// Delete options from the body (a `DeleteOptions` object) or, when the body is empty, from the query.
     static func deleteOptions(_ request: HTTPRequest) throws(StatusError) -> DeleteOptions {
         var options = DeleteOptions()

@@ -68,7 +68,7 @@ final class ConnectionDispatcher: Sendable {
             headers: context.headers,
             body: context.body,
             bodyTooLarge: context.bodyTooLarge,
-            remoteAddress: SocketAddressFormatting.describe(sp_mhd_client_address(connection))
+            peer: PeerAddress(sp_mhd_client_address(connection))
         )
         context.body = []
         switch handler.handle(request) {

@@ -17,8 +17,9 @@ public struct HTTPRequest: Sendable {
     /// True when the declared or received body exceeded `HTTPServer.Configuration.maxBodyBytes`.
     /// The body was then not buffered and `body` is empty; handlers usually answer 413.
     public let bodyTooLarge: Bool
-    /// The peer as "ip:port" ("[ip]:port" for IPv6), or "" when unknown.
-    public let remoteAddress: String
+    /// The peer as "ip:port" ("[ip]:port" for IPv6), or "" when unknown. Formatted on first use of each copy.
+    public var remoteAddress: String { peer.description }
+    private let peer: PeerAddress
 
     /// Creates a request; the server does this, tests and in-process callers may too.
     public init(
@@ -36,7 +37,21 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.bodyTooLarge = bodyTooLarge
-        self.remoteAddress = remoteAddress
+        self.peer = .text(remoteAddress)
+    }
+
+    /// Creates a request as the server does, keeping the peer address unformatted.
+    init(
+        method: String, path: String, query: [(name: String, value: String)],
+        headers: [(name: String, value: String)], body: [UInt8], bodyTooLarge: Bool, peer: PeerAddress
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+        self.bodyTooLarge = bodyTooLarge
+        self.peer = peer
     }
 
     /// The value of the first header called `name` (compared case-insensitively), or nil.

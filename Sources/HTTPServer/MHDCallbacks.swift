@@ -22,11 +22,9 @@ func mhdRequestStarted(
     guard let cls else { return nil }
     let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
     let context = RequestContext()
-    if let uri {
-        let target = UnsafeRawBufferPointer(start: uri, count: strlen(uri))
-        if let question = target.firstIndex(of: UInt8(ascii: "?")) {
-            context.query = FormURLDecoding.parameters(UnsafeRawBufferPointer(rebasing: target[(question + 1)...]))
-        }
+    if let uri, let question = strchr(uri, Int32(UInt8(ascii: "?"))) {
+        let query = UnsafePointer(question) + 1
+        context.query = FormURLDecoding.parameters(UnsafeRawBufferPointer(start: query, count: strlen(query)))
     }
     dispatcher.requestsInFlight.add(1, ordering: .relaxed)
     return Unmanaged.passRetained(context).toOpaque()  // released in mhdRequestCompleted

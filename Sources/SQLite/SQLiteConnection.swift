@@ -77,5 +77,8 @@ public final class SQLiteConnection {
         return statement.isNull(0) ? nil : statement.int64(0)
     }
 
+    /// Rows changed by the most recent INSERT, UPDATE or DELETE.
+    public var changes: Int64 { Int64(sqlite3_changes64(handle)) }
+
     var lastErrorMessage: String { String(cString: sqlite3_errmsg(handle)) }
 }

@@ -5,27 +5,29 @@ extension Store {
     /// Applies `mutations` atomically: all succeed and get consecutive resourceVersions, or none is applied.
     ///
     /// Order of work (DESIGN.md decision 2): check preconditions against memory, write SQLite in one
-    /// transaction, and only after COMMIT update memory and the event log. Returns the events, one per
-    /// mutation, in order.
+    /// transaction, and only after COMMIT update memory and the event log, then deliver the events to
+    /// subscribers (still under the writer lock, which is what keeps every subscriber's stream in
+    /// resourceVersion order). Returns the events, one per mutation, in order.
     @discardableResult
     public func commit(_ mutations: [StoreMutation]) throws(StoreError) -> [StoreEvent] {
         guard !mutations.isEmpty else { return [] }
         return try writer.withLock { (writer: inout Writer) throws(StoreError) -> [StoreEvent] in
-            let events = try plan(mutations)
+            let events = try plan(mutations, now: SystemClock.nowSeconds())
             do {
-                try persist(events, connection: writer.connection, compact: &writer.commitsSinceCompaction)
+                try persist(events, connection: writer.connection)
             } catch {
                 logger.error("commit failed", metadata: ["error": "\(error)"])
                 throw StoreError.storage("\(error)")
             }
-            apply(events)
+            let subscribers = apply(events)
+            deliver(events, to: subscribers)
             return events
         }
     }
 
     /// Checks preconditions against current memory (stable: only writers change it, and we hold the writer
     /// lock) and builds the events the mutations will produce. Mutations later in the batch see earlier ones.
-    private func plan(_ mutations: [StoreMutation]) throws(StoreError) -> [StoreEvent] {
+    private func plan(_ mutations: [StoreMutation], now: Int64) throws(StoreError) -> [StoreEvent] {
         try state.withLock { (state: inout State) throws(StoreError) -> [StoreEvent] in
             var resourceVersion = state.resourceVersion
             var pending: [String: StoredObject?] = [:]
@@ -43,14 +45,14 @@ extension Store {
                 case .create(_, let namespace, let name, let object):
                     if existing != nil { throw .alreadyExists(resource: resource, namespace: namespace, name: name) }
                     let stored = StoredObject(namespace: namespace, name: name, resourceVersion: resourceVersion, stamping: object)
-                    event = StoreEvent(type: .added, resource: resource, object: stored, previous: nil)
+                    event = StoreEvent(type: .added, resource: resource, object: stored, previous: nil, committedAt: now)
                 case .update(_, let namespace, let name, let object, let expected):
                     guard let existing else { throw .notFound(resource: resource, namespace: namespace, name: name) }
                     if existing.resourceVersion != expected {
                         throw .conflict(resource: resource, namespace: namespace, name: name, current: existing)
                     }
                     let stored = StoredObject(namespace: namespace, name: name, resourceVersion: resourceVersion, stamping: object)
-                    event = StoreEvent(type: .modified, resource: resource, object: stored, previous: existing)
+                    event = StoreEvent(type: .modified, resource: resource, object: stored, previous: existing, committedAt: now)
                 case .delete(_, let namespace, let name, let expected):
                     guard let existing else { throw .notFound(resource: resource, namespace: namespace, name: name) }
                     if existing.resourceVersion != expected {
@@ -58,7 +60,7 @@ extension Store {
                     }
                     let tombstone = StoredObject(namespace: namespace, name: name, resourceVersion: resourceVersion,
                                                  stamping: existing.object)
-                    event = StoreEvent(type: .deleted, resource: resource, object: tombstone, previous: existing)
+                    event = StoreEvent(type: .deleted, resource: resource, object: tombstone, previous: existing, committedAt: now)
                 }
                 pending[resource + "\u{0}" + mutation.key] = .some(event.type == .deleted ? nil : event.object)
                 events.append(event)
@@ -68,13 +70,16 @@ extension Store {
     }
 
     /// Writes the events' rows and the new counter in one transaction.
-    private func persist(_ events: [StoreEvent], connection: SQLiteConnection, compact: inout Int) throws {
+    private func persist(_ events: [StoreEvent], connection: SQLiteConnection) throws {
         try connection.transaction {
             let upsert = try connection.statement(
                 "INSERT OR REPLACE INTO objects (resource, namespace, name, resource_version, data) VALUES (?, ?, ?, ?, ?)")
             let remove = try connection.statement("DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?")
-            let log = try connection.statement(
-                "INSERT INTO events (resource_version, type, resource, namespace, name, data) VALUES (?, ?, ?, ?, ?, ?)")
+            let log = try connection.statement("""
+                INSERT INTO events (resource_version, type, resource, namespace, name, data, previous_resource_version,
+                                    previous_data, committed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for event in events {
                 let object = event.object
                 if event.type == .deleted {
@@ -98,30 +103,24 @@ extension Store {
                 try log.bind(4, object.namespace)
                 try log.bind(5, object.name)
                 try log.bind(6, object.bytes)
+                if let previous = event.previous {
+                    try log.bind(7, previous.resourceVersion)
+                    try log.bind(8, previous.bytes)
+                }
+                try log.bind(9, event.committedAt)
                 try log.run()
                 log.clear()
             }
             let counter = try connection.statement("UPDATE revision SET resource_version = ? WHERE id = 1")
             try counter.bind(1, events[events.count - 1].resourceVersion)
             try counter.run()
-            // Keep the durable event log bounded: every 256 commits drop up to 4096 of the oldest events beyond the
-            // retention count, so no single write pays for a large compaction.
-            compact += 1
-            if compact >= 256 {
-                compact = 0
-                let trim = try connection.statement("""
-                    DELETE FROM events WHERE resource_version IN (
-                        SELECT resource_version FROM events WHERE resource_version <= ? ORDER BY resource_version LIMIT 4096)
-                    """)
-                try trim.bind(1, events[events.count - 1].resourceVersion - retainedEvents)
-                try trim.run()
-            }
         }
     }
 
-    /// Makes committed events visible to readers.
-    private func apply(_ events: [StoreEvent]) {
+    /// Makes committed events visible to readers; returns the subscribers to deliver them to.
+    private func apply(_ events: [StoreEvent]) -> [StoreSubscription] {
         state.withLock { state in
+            var resources: Set<String> = []
             for event in events {
                 if event.type == .deleted {
                     state.indexes[event.resource]?.remove(key: event.object.key)
@@ -129,8 +128,14 @@ extension Store {
                     state.indexes[event.resource, default: ResourceIndex()].put(event.object)
                 }
                 state.eventLog.append(event)
+                resources.insert(event.resource)
             }
             state.resourceVersion = events[events.count - 1].resourceVersion
+            var subscribers: [StoreSubscription] = []
+            for resource in resources {
+                if let forResource = state.subscribers[resource] { subscribers.append(contentsOf: forResource.values) }
+            }
+            return subscribers
         }
     }
 }

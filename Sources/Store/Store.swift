@@ -1,3 +1,4 @@
+import Dispatch
 import JSON
 import Logging
 import SQLite
@@ -9,9 +10,10 @@ import Synchronization
 /// the resourceVersion counter) committed before memory changes. Reads never touch SQLite: current state
 /// lives in per-resource `ResourceIndex`es loaded at startup, and recent changes in an `EventLog`.
 ///
-/// Thread-safety: `writer` serializes all writers and owns the SQLite connection; `state` guards the
-/// indexes, the event log and the current resourceVersion. A writer holds `writer` for the whole commit and
-/// `state` only for the in-memory apply, so readers wait at most for that apply, never for SQLite.
+/// Thread-safety: `writer` serializes all writers, owns the SQLite connection, and is the ordering point of
+/// the event stream (events are delivered to subscribers while it is held, so every subscriber sees them in
+/// resourceVersion order). `state` guards the indexes, the event log, the subscribers and the current
+/// resourceVersion; it is held only for in-memory work, so readers never wait for SQLite.
 public final class Store: Sendable {
     /// How hard a commit waits for the disk: `normal` survives a process crash (WAL, synchronous=NORMAL);
     /// `full` also survives power loss (synchronous=FULL).
@@ -19,27 +21,45 @@ public final class Store: Sendable {
         case normal, full
     }
 
+    /// How much change history is kept for watches and paginated lists: at least `events` events and at
+    /// least `windowSeconds` of them, whichever is more (bounded by `hardLimit` events, to bound memory).
+    public struct HistoryPolicy: Sendable {
+        public var events: Int
+        public var windowSeconds: Int64
+        public var hardLimit: Int
+
+        public init(events: Int = 100_000, windowSeconds: Int64 = 300, hardLimit: Int = 1_000_000) {
+            self.events = events
+            self.windowSeconds = windowSeconds
+            self.hardLimit = max(hardLimit, events)
+        }
+    }
+
     struct State: ~Copyable {
         var indexes: [String: ResourceIndex] = [:]
         var eventLog: EventLog
         var resourceVersion: Int64
+        var subscribers: [String: [Int: StoreSubscription]] = [:]
+        var nextSubscriptionID = 0
     }
 
     struct Writer: ~Copyable {
         let connection: SQLiteConnection
-        var commitsSinceCompaction = 0
     }
 
     let state: Mutex<State>
     let writer: Mutex<Writer>
     let logger: Logger
-    /// How many events the SQLite event log keeps at least (older ones are compacted away in small batches).
-    let retainedEvents: Int64
+    let history: HistoryPolicy
+    /// Fires event-log compaction of the SQLite table on its own queue, off the request path. Dispatch sources
+    /// are thread-safe for the calls made on it (configure once in init, then only `cancel`).
+    nonisolated(unsafe) let compactionTimer: any DispatchSourceTimer =
+        DispatchSource.makeTimerSource(queue: DispatchQueue(label: "serviceplane.store.compaction"))
 
     /// Opens (or creates) the database at `path` (`:memory:` for a throwaway store), applies pending
-    /// migrations, and loads every object into memory.
-    public init(path: String, durability: Durability = .normal, eventLogCapacity: Int = 20_000,
-                retainedEvents: Int = 100_000, logger: Logger) throws {
+    /// migrations, and loads every object and the retained event history into memory.
+    public init(path: String, durability: Durability = .normal, history: HistoryPolicy = HistoryPolicy(),
+                logger: Logger) throws {
         let connection = try SQLiteConnection(path: path)
         if path != ":memory:" {
             try connection.execute("PRAGMA journal_mode=WAL")
@@ -54,25 +74,35 @@ public final class Store: Sendable {
         let rows = try connection.statement("SELECT resource, namespace, name, resource_version, data FROM objects")
         while try rows.step() {
             let bytes = rows.bytes(4)
-            let object = try JSON.parse(bytes)
             let stored = StoredObject(namespace: rows.string(1), name: rows.string(2), resourceVersion: rows.int64(3),
-                                      object: object, bytes: bytes)
+                                      object: try JSON.parse(bytes), bytes: bytes)
             indexes[rows.string(0), default: ResourceIndex()].put(stored)
         }
-        self.state = Mutex(State(indexes: indexes, eventLog: EventLog(capacity: eventLogCapacity, startingAt: resourceVersion),
-                                 resourceVersion: resourceVersion))
+        let eventLog = try EventHistoryLoader.load(connection, indexes: indexes, policy: history,
+                                                   currentResourceVersion: resourceVersion)
+        self.state = Mutex(State(indexes: indexes, eventLog: eventLog, resourceVersion: resourceVersion))
         self.writer = Mutex(Writer(connection: connection))
         self.logger = logger
-        self.retainedEvents = Int64(retainedEvents)
+        self.history = history
         logger.info("store opened", metadata: [
             "path": "\(path)", "resourceVersion": "\(resourceVersion)",
-            "objects": "\(indexes.values.reduce(0) { $0 + $1.count })",
+            "objects": "\(indexes.values.reduce(0) { $0 + $1.count })", "events": "\(eventLog.count)",
         ])
+        startCompaction()
+    }
+
+    deinit {
+        compactionTimer.cancel()
     }
 
     /// The newest committed resourceVersion (the global counter).
     public var currentResourceVersion: Int64 {
         state.withLock { $0.resourceVersion }
+    }
+
+    /// The oldest resourceVersion a watch or paginated list can still start from (events after it are all kept).
+    public var oldestRetainedResourceVersion: Int64 {
+        state.withLock { $0.eventLog.completeAfter }
     }
 
     /// The current version of one object.
@@ -92,25 +122,25 @@ public final class Store: Sendable {
                 return (current, state.resourceVersion)
             }
             guard let newer = state.eventLog.events(after: target) else { return nil }
-            // Rewind: for each key changed after `target`, its state then is the `previous` of its first later event.
-            var rewound: [String: StoredObject?] = [:]
-            for event in newer.reversed() where event.resource == resource {
-                if let namespace, event.object.namespace != namespace { continue }
-                let key = event.object.key
-                if let afterKey, key <= afterKey { continue }
-                rewound[key] = .some(event.previous)
-            }
-            if rewound.isEmpty { return (current, target) }
-            var merged: [String: StoredObject] = [:]
-            for object in current { merged[object.key] = object }
-            for (key, old) in rewound { merged[key] = old }
-            let objects = merged.keys.sorted().compactMap { merged[$0] }
-            return (objects, target)
+            return (Self.rewind(current, through: newer, resource: resource, namespace: namespace, afterKey: afterKey), target)
         }
     }
 
-    /// Events after `resourceVersion`, oldest first; nil if the in-memory log no longer reaches back that far.
-    public func events(after resourceVersion: Int64) -> [StoreEvent]? {
-        state.withLock { state in state.eventLog.events(after: resourceVersion).map(Array.init) }
+    /// State as of just before `newer`: for each key changed later, its state then is the `previous` of its
+    /// first later event.
+    static func rewind(_ current: [StoredObject], through newer: ArraySlice<StoreEvent>, resource: String,
+                       namespace: String?, afterKey: String?) -> [StoredObject] {
+        var rewound: [String: StoredObject?] = [:]
+        for event in newer.reversed() where event.resource == resource {
+            if let namespace, event.object.namespace != namespace { continue }
+            let key = event.object.key
+            if let afterKey, key <= afterKey { continue }
+            rewound[key] = .some(event.previous)
+        }
+        if rewound.isEmpty { return current }
+        var merged: [String: StoredObject] = [:]
+        for object in current { merged[object.key] = object }
+        for (key, old) in rewound { merged[key] = old }
+        return merged.keys.sorted().compactMap { merged[$0] }
     }
 }

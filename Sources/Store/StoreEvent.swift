@@ -16,12 +16,16 @@ public struct StoreEvent: Sendable {
     /// The state just before this change (nil for `added`), so a list can be rewound to an older resourceVersion.
     public let previous: StoredObject?
 
+    /// Commit time, seconds since the epoch: what time-based retention of the log goes by.
+    public let committedAt: Int64
+
     public var resourceVersion: Int64 { object.resourceVersion }
 
-    public init(type: EventType, resource: String, object: StoredObject, previous: StoredObject?) {
+    public init(type: EventType, resource: String, object: StoredObject, previous: StoredObject?, committedAt: Int64) {
         self.type = type
         self.resource = resource
         self.object = object
         self.previous = previous
+        self.committedAt = committedAt
     }
 }

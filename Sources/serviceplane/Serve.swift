@@ -35,6 +35,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Worker threads serving HTTP requests.")
     var threads: Int = 2
 
+    @Option(help: "Keep at least this many past events for watches and paginated lists.")
+    var watchHistory: Int = 100_000
+
+    @Option(help: "Keep at least this much event history, in seconds (with --watch-history, whichever keeps more).")
+    var watchHistoryWindow: Int64 = 300
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -43,6 +49,9 @@ struct Serve: ParsableCommand {
             throw ValidationError("--durability must be normal or full")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard watchHistory >= 1, watchHistoryWindow >= 0 else {
+            throw ValidationError("--watch-history must be positive and --watch-history-window not negative")
+        }
     }
 
     func run() throws {
@@ -61,7 +70,8 @@ struct Serve: ParsableCommand {
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
-        let store = try Store(path: db, durability: Store.Durability(rawValue: durability) ?? .normal, logger: logger)
+        let store = try Store(path: db, durability: Store.Durability(rawValue: durability) ?? .normal,
+                              history: .init(events: watchHistory, windowSeconds: watchHistoryWindow), logger: logger)
         let registry = Registry(store: store, logger: logger)
         try registry.bootstrap()
 

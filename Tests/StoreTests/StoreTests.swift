@@ -15,8 +15,9 @@ final class TemporaryStore {
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
+    /// A window of -1 s makes every event old enough to drop, so only the count bound applies.
     func open(eventLogCapacity: Int = 1000) throws -> Store {
-        try Store(path: path, eventLogCapacity: eventLogCapacity, logger: Logger(label: "test"))
+        try Store(path: path, history: .init(events: eventLogCapacity, windowSeconds: -1), logger: Logger(label: "test"))
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }

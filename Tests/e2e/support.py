@@ -400,3 +400,212 @@ def assert_status(resp: requests.Response, code: int, reason: str | None, messag
     if details is not None:
         assert body.get("details") == details, body
     return body
+
+
+# --------------------------------------------------------------------------------------------
+# Watch streams (raw chunked reader) and servers with extra arguments
+# --------------------------------------------------------------------------------------------
+
+import contextlib  # noqa: E402  (appended section; kept next to its users)
+import queue  # noqa: E402
+import socket  # noqa: E402
+
+#: Seconds a watch socket read may block before the stream counts as broken.
+WATCH_READ_TIMEOUT = 20.0
+#: Default seconds to wait for one expected watch event.
+EVENT_TIMEOUT = 5.0
+
+
+def event_summary(event: dict) -> tuple[str, str, str]:
+    """(type, name, resourceVersion) of a watch event, for readable assertion messages."""
+    obj = event.get("object") or {}
+    meta = obj.get("metadata") or {}
+    return (event.get("type", "?"), meta.get("name", ""), meta.get("resourceVersion", ""))
+
+
+class WatchStream:
+    """One raw watch request: `requests.get(stream=True)` plus a reader thread that splits the chunked body
+    into lines and decodes one JSON event per line into a queue.
+
+    Every wait is bounded (`timeout` arguments, and WATCH_READ_TIMEOUT per socket read). The reader records
+    whether the body ended cleanly (zero-length chunk: `iter_lines` finishes without an exception) and when.
+    `close()` shuts the socket down so the server sees the disconnect even while the reader is blocked.
+    """
+
+    def __init__(self, base_url: str, path: str, params: dict | None = None, headers: dict | None = None,
+                 read_timeout: float = WATCH_READ_TIMEOUT, start_reader: bool = True) -> None:
+        self.path = path
+        self.params = dict(params or {})
+        self.opened_at = time.monotonic()
+        self.response = requests.get(base_url + path, params=self.params, headers=headers, stream=True,
+                                     timeout=(HTTP_TIMEOUT, read_timeout))
+        self.headers_at = time.monotonic()
+        self.status_code = self.response.status_code
+        self.headers = self.response.headers
+        #: Every event the reader decoded, in arrival order, and the monotonic time each arrived.
+        self.received: list[dict] = []
+        self.arrival: list[float] = []
+        self.blank_lines = 0
+        self.ended_at: float | None = None
+        #: None after a clean end (terminating chunk); the exception otherwise.
+        self.end_error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._reader: threading.Thread | None = None
+        self._sock = self._find_socket()
+        self.body = ""
+        if self.status_code != 200:
+            self.body = self.response.text
+        elif start_reader:
+            self.start_reader()
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def _find_socket(self) -> socket.socket | None:
+        raw = self.response.raw
+        sock = getattr(getattr(raw, "_connection", None), "sock", None)
+        if sock is None:
+            fp = getattr(getattr(raw, "_fp", None), "fp", None)
+            sock = getattr(getattr(fp, "raw", None), "_sock", None)
+        return sock
+
+    def start_reader(self) -> None:
+        if self._reader is None:
+            self._reader = threading.Thread(target=self._read, daemon=True)
+            self._reader.start()
+
+    def _read(self) -> None:
+        try:
+            for line in self.response.iter_lines(chunk_size=65536):
+                now = time.monotonic()
+                if not line:
+                    self.blank_lines += 1
+                    continue
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    self._queue.put(("bad", line[:300], now))
+                    continue
+                self.received.append(event)
+                self.arrival.append(now)
+                self._queue.put(("event", event, now))
+            self.end_error = None
+        except BaseException as exc:  # noqa: BLE001 - recorded for the test to judge
+            self.end_error = exc
+        finally:
+            self.ended_at = time.monotonic()
+            self._queue.put(("end", None, self.ended_at))
+
+    def describe(self) -> str:
+        query = "&".join(f"{k}={v}" for k, v in self.params.items())
+        recent = [event_summary(e) for e in self.received[-8:]]
+        return f"watch {self.path}?{query} (received {len(self.received)} events, last {recent})"
+
+    def end_description(self) -> str:
+        if self.ended_at is None:
+            return "still open"
+        how = "cleanly" if self.end_error is None else f"with {type(self.end_error).__name__}: {self.end_error}"
+        return f"ended {how} after {self.ended_at - self.opened_at:.2f} s"
+
+    def _get(self, timeout: float) -> tuple:
+        try:
+            item = self._queue.get(timeout=max(timeout, 0))
+        except queue.Empty:
+            raise AssertionError(f"no watch event within {timeout:.1f} s on {self.describe()}") from None
+        if item[0] == "bad":
+            raise AssertionError(f"watch line is not one JSON object: {item[1]!r} on {self.describe()}")
+        if item[0] == "end":
+            self._queue.put(item)  # later calls see the end too
+        return item
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def next_event(self, timeout: float = EVENT_TIMEOUT) -> dict:
+        """The next event; fails if none arrives within `timeout` or the stream ends first."""
+        kind, payload, _ = self._get(timeout)
+        if kind == "end":
+            raise AssertionError(f"watch stream {self.end_description()} while an event was expected: {self.describe()}")
+        assert isinstance(payload, dict) and set(payload) == {"type", "object"}, \
+            f"watch event must be exactly {{type, object}}: {str(payload)[:300]}"
+        return payload
+
+    def take(self, count: int, timeout: float = EVENT_TIMEOUT) -> list[dict]:
+        """Exactly the next `count` events, all within `timeout` seconds in total."""
+        deadline = time.monotonic() + timeout
+        events = []
+        for _ in range(count):
+            try:
+                events.append(self.next_event(deadline - time.monotonic()))
+            except AssertionError as exc:
+                raise AssertionError(f"got {len(events)} of {count} events: {exc}") from None
+        return events
+
+    def assert_quiet(self, seconds: float) -> None:
+        """Fails if any event (or the end of the stream) arrives within `seconds`."""
+        try:
+            kind, payload, _ = self._get(seconds)
+        except AssertionError as exc:
+            if "no watch event within" in str(exc):
+                return
+            raise
+        if kind == "end":
+            raise AssertionError(f"watch stream {self.end_description()} while it should have stayed open: {self.describe()}")
+        raise AssertionError(f"unexpected watch event {event_summary(payload)}: {json.dumps(payload)[:400]}")
+
+    def wait_end(self, timeout: float) -> list[dict]:
+        """Events received until the stream ends, which must happen cleanly within `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        events = []
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                kind, payload, _ = self._get(remaining)
+            except AssertionError as exc:
+                if "no watch event within" in str(exc):
+                    raise AssertionError(f"watch stream did not end within {timeout} s: {self.describe()}") from None
+                raise
+            if kind == "end":
+                assert self.end_error is None, f"watch stream did not end cleanly: {self.end_description()}"
+                return events
+            events.append(payload)
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Disconnects: shuts the socket down (wakes a blocked reader), then closes the response."""
+        if self._sock is not None:
+            try:
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+        self.response.close()
+
+    def __enter__(self) -> "WatchStream":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def open_watch(server: "Server", path: str, **params: Any) -> WatchStream:
+    """A raw watch on `path` of `server`; pass `watch="1"` yourself unless the path is a legacy /watch/ path."""
+    return WatchStream(server.base_url, path, params)
+
+
+@contextlib.contextmanager
+def running_server(workdir: pathlib.Path, extra_args: tuple[str, ...] = ()):
+    """A Server started with extra command-line arguments, cleaned up like conftest's `server` fixture."""
+    binary = binary_path()
+    if not binary.is_file() or not os.access(binary, os.X_OK):
+        raise ServerError(f"serviceplane binary not found at {binary}: run `make build` or set SERVICEPLANE_BIN")
+    workdir.mkdir(parents=True, exist_ok=True)
+    srv = Server(binary, workdir, extra_args=extra_args)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        try:
+            srv.kill()
+        finally:
+            print(srv.log_tail())

@@ -1,0 +1,68 @@
+import Dispatch
+import Registry
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every open watch, for the two things that happen to them on a clock: the stream timeout and periodic
+/// bookmarks (reference §9.3: roughly every minute per watcher, plus one shortly before the timeout).
+///
+/// Thread-safety: `sessions` is guarded by its mutex; the timer runs on its own serial queue and never writes to
+/// a stream while holding that mutex.
+final class WatchSessions: Sendable {
+    let registry: Registry
+    let bookmarkInterval: Double
+    private let sessions = Mutex<[ObjectIdentifier: WatchSession]>([:])
+    nonisolated(unsafe) private let timer: any DispatchSourceTimer =
+        DispatchSource.makeTimerSource(queue: DispatchQueue(label: "serviceplane.watch.timer"))
+
+    init(registry: Registry, bookmarkInterval: Double = 60) {
+        self.registry = registry
+        self.bookmarkInterval = bookmarkInterval
+        timer.schedule(deadline: .now() + 1, repeating: 1.0)
+        timer.setEventHandler { [weak self] in self?.tick() }
+        timer.resume()
+    }
+
+    deinit { timer.cancel() }
+
+    func add(_ session: WatchSession) {
+        sessions.withLock { $0[ObjectIdentifier(session)] = session }
+    }
+
+    func remove(_ session: WatchSession) {
+        _ = sessions.withLock { $0.removeValue(forKey: ObjectIdentifier(session)) }
+    }
+
+    var count: Int { sessions.withLock { $0.count } }
+
+    /// Ends timed-out streams and emits due bookmarks.
+    func tick() {
+        let now = Self.monotonicSeconds()
+        let all = sessions.withLock { Array($0.values) }
+        var due: [WatchSession] = []
+        for session in all {
+            if now >= session.deadline {
+                session.stream.finish()
+                continue
+            }
+            guard session.allowBookmarks else { continue }
+            let sinceLast = session.secondsSinceBookmark(now: now)
+            let nearDeadline = session.deadline - now <= 2 && sinceLast > 2
+            if sinceLast >= bookmarkInterval || nearDeadline { due.append(session) }
+        }
+        guard !due.isEmpty else { return }
+        registry.atQuiescentPoint { resourceVersion in
+            for session in due { session.bookmark(resourceVersion, now: now) }
+        }
+    }
+
+    /// Seconds on a monotonic clock (deadlines must not move with wall-clock changes).
+    static func monotonicSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Generate ServicePlane's schema data from the upstream Kubernetes v1.32.0 OpenAPI definitions.
+
+Source: PyPI `kubernetes-validate` 1.37.0, file
+`kubernetes_validate/kubernetes-json-schema/v1.32.0-local/_definitions.json` (DESIGN.md decision 6).
+
+Outputs (all deterministic; running the script twice changes nothing):
+
+* `openapi/definitions.json` -- every definition reachable (following `$ref` transitively) from the served
+  kinds, their List kinds, DeleteOptions and Status, copied verbatim (descriptions, types, `x-kubernetes-*`
+  extensions, `$ref`s of the form `#/$defs/<name>`, which resolve inside this file). Sorted keys, 1-space indent.
+  The served `/openapi/v2` and `/openapi/v3` documents are to be built from this file.
+* `openapi/patch-strategies.json` -- for each served kind, every field path carrying
+  `x-kubernetes-patch-strategy` and/or `x-kubernetes-patch-merge-key` (`spec.containers[].ports`), for people.
+* `Sources/KubeAPI/PatchSchemaTable.swift` -- the same patch metadata as a Swift table (per definition, the
+  fields that have patch metadata or lead to a definition that does), which strategic merge patch walks. The
+  binary embeds it and never reads files at run time. `Tests/KubeAPITests/PatchSchemaTests.swift` recomputes the
+  table from `openapi/definitions.json` so the two cannot drift.
+
+Usage:
+    python3 -m venv /tmp/kv && /tmp/kv/bin/pip install kubernetes-validate==1.37.0
+    /tmp/kv/bin/python scripts/gen-openapi.py            # regenerate
+    /tmp/kv/bin/python scripts/gen-openapi.py --check    # exit 1 if the committed files are stale
+    python3 scripts/gen-openapi.py --source path/to/_definitions.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+
+KUBERNETES_VALIDATE_VERSION = "1.37.0"
+SCHEMA_DIR = "v1.32.0-local"
+REF_PREFIX = "#/$defs/"
+STRATEGY = "x-kubernetes-patch-strategy"
+MERGE_KEY = "x-kubernetes-patch-merge-key"
+
+# The served kinds, in the order tables list them; each one's List kind is served too.
+KINDS = [
+    "io.k8s.api.core.v1.Namespace",
+    "io.k8s.api.core.v1.Service",
+    "io.k8s.api.core.v1.Pod",
+    "io.k8s.api.discovery.v1.EndpointSlice",
+]
+EXTRA_ROOTS = [
+    "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions",
+    "io.k8s.apimachinery.pkg.apis.meta.v1.Status",
+]
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+DEFINITIONS_OUT = REPO / "openapi" / "definitions.json"
+STRATEGIES_OUT = REPO / "openapi" / "patch-strategies.json"
+SWIFT_OUT = REPO / "Sources" / "KubeAPI" / "PatchSchemaTable.swift"
+
+
+def find_source(explicit: str | None) -> pathlib.Path:
+    """The `_definitions.json` to read: --source, or the one inside the installed kubernetes-validate."""
+    if explicit:
+        return pathlib.Path(explicit)
+    try:
+        from importlib import metadata, resources
+    except ImportError:  # pragma: no cover - Python < 3.9
+        sys.exit("gen-openapi: Python 3.9+ required")
+    try:
+        version = metadata.version("kubernetes-validate")
+    except metadata.PackageNotFoundError:
+        sys.exit(f"gen-openapi: install kubernetes-validate=={KUBERNETES_VALIDATE_VERSION} or pass --source")
+    if version != KUBERNETES_VALIDATE_VERSION:
+        sys.exit(f"gen-openapi: kubernetes-validate {version} found, {KUBERNETES_VALIDATE_VERSION} required")
+    base = resources.files("kubernetes_validate") / "kubernetes-json-schema" / SCHEMA_DIR / "_definitions.json"
+    return pathlib.Path(str(base))
+
+
+def refs_in(node):
+    """Every `$ref` target name inside a JSON value."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                if not value.startswith(REF_PREFIX):
+                    sys.exit(f"gen-openapi: unexpected $ref {value!r}")
+                yield value[len(REF_PREFIX):]
+            else:
+                yield from refs_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs_in(value)
+
+
+def reachable(definitions: dict, roots: list[str]) -> list[str]:
+    """Names of all definitions reachable from `roots`, sorted."""
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        if name not in definitions:
+            sys.exit(f"gen-openapi: definition {name!r} not found")
+        seen.add(name)
+        stack.extend(refs_in(definitions[name]))
+    return sorted(seen)
+
+
+def value_definition(prop: dict) -> str | None:
+    """The definition a property's value refers to: `$ref` directly, or its list elements' `$ref`."""
+    if "$ref" in prop:
+        return prop["$ref"][len(REF_PREFIX):]
+    items = prop.get("items")
+    if isinstance(items, dict) and "$ref" in items:
+        return items["$ref"][len(REF_PREFIX):]
+    additional = prop.get("additionalProperties")
+    if isinstance(additional, dict) and "$ref" in additional:
+        # A map of objects: strategic merge patch would need to know the values' schema by key. None of the served
+        # kinds has patch metadata below such a map; fail loudly if that ever changes.
+        return "additionalProperties:" + additional["$ref"][len(REF_PREFIX):]
+    return None
+
+
+def patch_meta(prop: dict) -> tuple[str, str]:
+    return prop.get(STRATEGY, ""), prop.get(MERGE_KEY, "")
+
+
+def relevant_definitions(definitions: dict) -> set[str]:
+    """Definitions that have patch metadata on a field, or a field leading to such a definition (a fixpoint)."""
+    relevant = {name for name, d in definitions.items()
+                if any(any(patch_meta(p)) for p in d.get("properties", {}).values())}
+    changed = True
+    while changed:
+        changed = False
+        for name, d in definitions.items():
+            if name in relevant:
+                continue
+            for prop in d.get("properties", {}).values():
+                target = value_definition(prop)
+                if target in relevant:
+                    relevant.add(name)
+                    changed = True
+                    break
+    return relevant
+
+
+def table_rows(definitions: dict) -> list[tuple[str, str, str, str, str]]:
+    """(definition, field, strategy, mergeKey, value definition) for every field strategic merge patch must know."""
+    relevant = relevant_definitions(definitions)
+    rows = []
+    for name in sorted(relevant):
+        for field, prop in sorted(definitions[name].get("properties", {}).items()):
+            strategy, merge_key = patch_meta(prop)
+            target = value_definition(prop)
+            if target and target.startswith("additionalProperties:"):
+                if target.split(":", 1)[1] in relevant:
+                    sys.exit(f"gen-openapi: {name}.{field} is a map of objects with patch metadata: unsupported")
+                target = None
+            target = target if target in relevant else ""
+            if strategy or merge_key or target:
+                rows.append((name, field, strategy, merge_key, target))
+    return rows
+
+
+def strategy_paths(definitions: dict, name: str, prefix: str = "", stack: tuple = ()) -> dict:
+    """Field path -> patch metadata for every field below definition `name` that has some."""
+    if name in stack:
+        sys.exit(f"gen-openapi: recursive schema at {prefix}: unsupported")
+    out = {}
+    for field, prop in sorted(definitions[name].get("properties", {}).items()):
+        path = f"{prefix}{field}"
+        strategy, merge_key = patch_meta(prop)
+        if strategy or merge_key:
+            entry = {}
+            if merge_key:
+                entry["mergeKey"] = merge_key
+            if strategy:
+                entry["strategy"] = strategy
+            out[path] = entry
+        target = value_definition(prop)
+        if target and not target.startswith("additionalProperties:"):
+            child = path + ("[]." if "items" in prop else ".")
+            out.update(strategy_paths(definitions, target, child, stack + (name,)))
+    return out
+
+
+def kind_of(definition: dict) -> str:
+    gvks = definition.get("x-kubernetes-group-version-kind", [])
+    if len(gvks) != 1:
+        sys.exit("gen-openapi: expected exactly one x-kubernetes-group-version-kind")
+    return gvks[0]["kind"]
+
+
+def swift_string(value: str) -> str:
+    return json.dumps(value)  # the names are ASCII without backslashes, so a JSON string is a Swift string
+
+
+def render_swift(definitions: dict) -> str:
+    kinds = sorted((kind_of(definitions[name]), name) for name in KINDS)
+    lines = [
+        "// Code generated by scripts/gen-openapi.py from openapi/definitions.json. DO NOT EDIT.",
+        f"// Source: kubernetes-validate {KUBERNETES_VALIDATE_VERSION}, kubernetes-json-schema/{SCHEMA_DIR}.",
+        "",
+        "extension PatchSchema {",
+        "    /// The OpenAPI definition of each served kind, from `x-kubernetes-group-version-kind`.",
+        "    static let kindDefinitions: [String: String] = [",
+    ]
+    lines += [f"        {swift_string(kind)}: {swift_string(name)}," for kind, name in kinds]
+    lines += [
+        "    ]",
+        "",
+        "    /// Every field that carries `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`, or whose value",
+        "    /// (list element) is a definition that has such a field below it, sorted by definition and field.",
+        "    static let fieldRows: [PatchSchemaRow] = [",
+    ]
+    for name, field, strategy, merge_key, target in table_rows(definitions):
+        args = [swift_string(name), swift_string(field)]
+        if strategy:
+            args.append(f"strategy: {swift_string(strategy)}")
+        if merge_key:
+            args.append(f"mergeKey: {swift_string(merge_key)}")
+        if target:
+            args.append(f"value: {swift_string(target)}")
+        lines.append(f"        PatchSchemaRow({', '.join(args)}),")
+    lines += ["    ]", "}", ""]
+    return "\n".join(lines)
+
+
+def render_outputs(source: dict) -> dict[pathlib.Path, str]:
+    definitions = source["$defs"]
+    roots = KINDS + [name + "List" for name in KINDS] + EXTRA_ROOTS
+    names = reachable(definitions, roots)
+    subset = {name: definitions[name] for name in names}
+    document = {
+        "$comment": (f"Generated by scripts/gen-openapi.py from kubernetes-validate {KUBERNETES_VALIDATE_VERSION} "
+                     f"kubernetes-json-schema/{SCHEMA_DIR}/_definitions.json: the definitions reachable from "
+                     + ", ".join(roots) + ". Do not edit."),
+        "$defs": subset,
+        "$schema": source.get("$schema"),
+    }
+    strategies = {kind_of(definitions[name]): strategy_paths(definitions, name) for name in KINDS}
+    return {
+        DEFINITIONS_OUT: json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+        STRATEGIES_OUT: json.dumps(strategies, indent=1, sort_keys=True) + "\n",
+        SWIFT_OUT: render_swift(subset),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", help="path to _definitions.json (default: from the installed kubernetes-validate)")
+    parser.add_argument("--check", action="store_true", help="only report whether the outputs are up to date")
+    args = parser.parse_args()
+
+    with open(find_source(args.source), encoding="utf-8") as handle:
+        source = json.load(handle)
+    stale = []
+    for path, text in render_outputs(source).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path.relative_to(REPO))
+        if not args.check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    if args.check:
+        for path in stale:
+            print(f"gen-openapi: {path} is out of date", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        print(f"gen-openapi: wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
