@@ -30,7 +30,8 @@ extension APIHandler {
             timeout = Self.defaultWatchTimeout()
         }
         let stream = HTTPStream(maxBufferedBytes: Self.watchBufferBytes)
-        let session = WatchSession(stream: stream, info: info, allowBookmarks: allowBookmarks, deadline: now + timeout, now: now)
+        let session = WatchSession(stream: stream, info: info, allowBookmarks: allowBookmarks, deadline: now + timeout, now: now,
+                                   lineCache: watchSessions.lineCache)
         let subscription = try registry.watch(info, namespace: namespace, options: options) { event in session.emit(event) }
         if let subscription {
             watchSessions.add(session)

@@ -25,8 +25,12 @@ final class WatchSession: Sendable {
     }
     private let state: Mutex<State>
 
-    init(stream: HTTPStream, info: ResourceInfo, allowBookmarks: Bool, deadline: Double, now: Double) {
+    let lineCache: WatchLineCache
+
+    init(stream: HTTPStream, info: ResourceInfo, allowBookmarks: Bool, deadline: Double, now: Double,
+         lineCache: WatchLineCache) {
         self.stream = stream
+        self.lineCache = lineCache
         self.kind = info.kind
         self.apiVersion = info.apiVersion
         self.allowBookmarks = allowBookmarks
@@ -38,7 +42,7 @@ final class WatchSession: Sendable {
     func emit(_ event: WatchEvent) -> Bool {
         switch event {
         case .object(let type, let object):
-            return write(type: type, objectBytes: object.bytes)
+            return stream.write(lineCache.line(type: type, object: object))
         case .initialEventsEnd(let resourceVersion):
             return write(type: "BOOKMARK", objectBytes: bookmarkObject(resourceVersion, initialEventsEnd: true))
         case .error(let error):
@@ -77,14 +81,7 @@ final class WatchSession: Sendable {
     }
 
     private func write(type: String, objectBytes: [UInt8]) -> Bool {
-        var line: [UInt8] = []
-        line.reserveCapacity(objectBytes.count + 32)
-        line += Array("{\"type\":\"".utf8)
-        line += Array(type.utf8)
-        line += Array("\",\"object\":".utf8)
-        line += objectBytes
-        line += Array("}\n".utf8)
-        return stream.write(line)
+        stream.write(WatchLineCache.encode(type: type, objectBytes: objectBytes))
     }
 
     /// The object of a BOOKMARK: an empty object of the watched kind carrying only the resourceVersion

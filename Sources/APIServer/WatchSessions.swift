@@ -14,6 +14,8 @@ import Glibc
 final class WatchSessions: Sendable {
     let registry: Registry
     let bookmarkInterval: Double
+    /// Shared by all sessions: the current event's encoding.
+    let lineCache = WatchLineCache()
     private let sessions = Mutex<[ObjectIdentifier: WatchSession]>([:])
     nonisolated(unsafe) private let timer: any DispatchSourceTimer =
         DispatchSource.makeTimerSource(queue: DispatchQueue(label: "serviceplane.watch.timer"))

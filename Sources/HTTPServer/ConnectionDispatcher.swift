@@ -14,7 +14,7 @@ final class ConnectionDispatcher: Sendable {
     /// Receives libmicrohttpd diagnostics and handler mistakes (never per-request logging).
     let logger: Logger
     /// Requests between the URI-log and request-completed callbacks (includes open streams).
-    let requestsInFlight = Atomic<Int>(0)
+    let requestsInFlight = StripedCounter()
     /// Set when shutdown starts: new connections are refused, new streams are finished at once, responses say
     /// `Connection: close`.
     let shuttingDown = Atomic<Bool>(false)
@@ -142,7 +142,7 @@ final class ConnectionDispatcher: Sendable {
 
     /// The request is over (its completion callback ran): forget its stream and tell the stream.
     func requestDidEnd(_ context: RequestContext) {
-        requestsInFlight.subtract(1, ordering: .relaxed)
+        requestsInFlight.add(-1)
         guard let stream = context.stream else { return }
         context.stream = nil
         _ = streams.withLock { $0.removeValue(forKey: ObjectIdentifier(stream)) }

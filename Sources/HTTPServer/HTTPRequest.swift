@@ -79,7 +79,7 @@ func asciiCaseInsensitiveEquals(_ lhs: String, _ rhs: String) -> Bool {
         switch (left.next(), right.next()) {
         case (nil, nil):
             return true
-        case let (l?, r?):
+        case (let l?, let r?):
             if l == r { continue }
             if asciiLowercased(l) != asciiLowercased(r) { return false }
         default:

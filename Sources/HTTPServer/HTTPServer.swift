@@ -3,9 +3,9 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An HTTP/1.1 server on libmicrohttpd: a small pool of epoll worker threads runs the handler synchronously,
@@ -67,10 +67,10 @@ public final class HTTPServer: @unchecked Sendable {
         guard let daemon = taken else { return }
         daemon.dispatcher.beginShutdown()
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(max(0, timeout) * 1000)))
-        while daemon.dispatcher.requestsInFlight.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+        while daemon.dispatcher.requestsInFlight.total > 0 && ContinuousClock.now < deadline {
             usleep(2_000)
         }
-        let abandoned = daemon.dispatcher.requestsInFlight.load(ordering: .relaxed)
+        let abandoned = daemon.dispatcher.requestsInFlight.total
         daemon.stop()
         logger.info("HTTP server stopped", metadata: ["abandonedRequests": "\(abandoned)"])
     }

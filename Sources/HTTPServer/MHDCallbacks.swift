@@ -2,9 +2,9 @@ import CMicroHTTPD
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // The C callbacks handed to libmicrohttpd. They capture nothing: each recovers its Swift object from the
@@ -14,19 +14,26 @@ import Darwin
 //   HTTPStream:     passRetained in ConnectionDispatcher.queue(_:status:headers:on:) <-> mhdStreamResponseFreed
 // (The dispatcher itself is retained by HTTPServer.start and released after MHD_stop_daemon.)
 
+/// Runs `body` with the daemon's dispatcher without retaining it: the dispatcher is shared by every pool
+/// thread, and a retain/release pair per callback made its reference count bounce between CPU cores.
+/// Safe because `RunningDaemon` keeps it retained until `MHD_stop_daemon` has returned.
+@inline(__always)
+private func withDispatcher<Result>(_ cls: UnsafeMutableRawPointer, _ body: (ConnectionDispatcher) -> Result) -> Result {
+    Unmanaged<ConnectionDispatcher>.fromOpaque(cls)._withUnsafeGuaranteedRef(body)
+}
+
 /// MHD_OPTION_URI_LOG_CALLBACK: a request line arrived. Creates the request's context and decodes the query
 /// from the raw target, before libmicrohttpd unescapes its copy in place.
 func mhdRequestStarted(
     cls: UnsafeMutableRawPointer?, uri: UnsafePointer<CChar>?, connection: OpaquePointer?
 ) -> UnsafeMutableRawPointer? {
     guard let cls else { return nil }
-    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
     let context = RequestContext()
     if let uri, let question = strchr(uri, Int32(UInt8(ascii: "?"))) {
         let query = UnsafePointer(question) + 1
         context.query = FormURLDecoding.parameters(UnsafeRawBufferPointer(start: query, count: strlen(query)))
     }
-    dispatcher.requestsInFlight.add(1, ordering: .relaxed)
+    withDispatcher(cls) { $0.requestsInFlight.add(1) }
     return Unmanaged.passRetained(context).toOpaque()  // released in mhdRequestCompleted
 }
 
@@ -38,14 +45,14 @@ func mhdRequestCompleted(
     guard let cls, let slot = requestContext, let raw = slot.pointee else { return }
     slot.pointee = nil
     let context = Unmanaged<RequestContext>.fromOpaque(raw).takeRetainedValue()  // from mhdRequestStarted
-    Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue().requestDidEnd(context)
+    withDispatcher(cls) { $0.requestDidEnd(context) }
 }
 
 /// The accept policy: once shutdown has begun, new connections are closed as soon as they are accepted.
-func mhdAcceptPolicy(cls: UnsafeMutableRawPointer?, address: UnsafePointer<sockaddr>?, length: socklen_t) -> MHD_Result {
+func mhdAcceptPolicy(cls: UnsafeMutableRawPointer?, address: UnsafePointer<sockaddr>?, length: socklen_t) -> MHD_Result
+{
     guard let cls else { return .YES }
-    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
-    return dispatcher.shuttingDown.load(ordering: .relaxed) ? .NO : .YES
+    return withDispatcher(cls) { $0.shuttingDown.load(ordering: .relaxed) } ? .NO : .YES
 }
 
 /// The access handler: libmicrohttpd calls it once for the headers, once per upload chunk, and once more at
@@ -58,10 +65,11 @@ func mhdAccessHandler(
     guard let cls, let connection, let url, let method, let uploadSize,
         let raw = requestContext?.pointee
     else { return .NO }
-    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
     let context = Unmanaged<RequestContext>.fromOpaque(raw).takeUnretainedValue()
-    return dispatcher.serve(
-        connection: connection, url: url, method: method, upload: upload, uploadSize: uploadSize, context: context)
+    return withDispatcher(cls) { dispatcher in
+        dispatcher.serve(
+            connection: connection, url: url, method: method, upload: upload, uploadSize: uploadSize, context: context)
+    }
 }
 
 /// MHD_get_connection_values_n iterator: appends one client header to the `RequestContext` in `cls`.
@@ -96,6 +104,6 @@ func mhdStreamResponseFreed(cls: UnsafeMutableRawPointer?) {
 /// MHD_OPTION_EXTERNAL_LOGGER (through the shim's formatter): one libmicrohttpd diagnostic line.
 func mhdLogLine(cls: UnsafeMutableRawPointer?, line: UnsafePointer<CChar>?) {
     guard let cls, let line else { return }
-    let dispatcher = Unmanaged<ConnectionDispatcher>.fromOpaque(cls).takeUnretainedValue()
-    dispatcher.diagnose(String(cString: line))
+    let text = String(cString: line)
+    withDispatcher(cls) { $0.diagnose(text) }
 }

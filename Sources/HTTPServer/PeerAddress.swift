@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The client end of a connection, kept raw and rendered as "ip:port" ("[ip]:port" for IPv6) only when asked.

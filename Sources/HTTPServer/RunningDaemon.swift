@@ -2,9 +2,9 @@ import CMicroHTTPD
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One started libmicrohttpd daemon and the memory it borrows for its whole life (dispatcher, logger
@@ -52,7 +52,8 @@ struct RunningDaemon: @unchecked Sendable {
         options.append(sp_mhd_option_pointer(.SOCK_ADDR, address))
         options.append(sp_mhd_option_value(.END, 0))
 
-        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+        var flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
         if isIPv6 { flags |= MHD_USE_IPv6.rawValue }
         let started = options.withUnsafeBufferPointer { items in

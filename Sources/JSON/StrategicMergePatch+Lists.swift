@@ -7,15 +7,17 @@ extension StrategicMerge {
         guard try strategy(of: field) == "merge" || isDeleteList else {
             return patch.compactMap(cleaned)
         }
-        return try mergeSlice(original, patch, schema: field.schema, mergeKey: field.mergeKey ?? "",
-                              isDeleteList: isDeleteList)
+        return try mergeSlice(
+            original, patch, schema: field.schema, mergeKey: field.mergeKey ?? "",
+            isDeleteList: isDeleteList)
     }
 
     /// `mergeSlice`: scalars become the union (or lose the listed values, for a deletion list); objects merge by
     /// `mergeKey` after the `$patch` elements are applied. The result is then put in order (`normalizeElementOrder`).
-    static func mergeSlice(_ original: [JSON], _ patch: [JSON], schema: any StrategicMergePatchSchema,
-                           mergeKey: String, isDeleteList: Bool) throws(StrategicMergePatchError) -> [JSON]
-    {
+    static func mergeSlice(
+        _ original: [JSON], _ patch: [JSON], schema: any StrategicMergePatchSchema,
+        mergeKey: String, isDeleteList: Bool
+    ) throws(StrategicMergePatchError) -> [JSON] {
         if original.isEmpty && patch.isEmpty { return original }
         let kind = try elementKind(original, patch)
         var original = original
@@ -35,8 +37,9 @@ extension StrategicMerge {
             merged = try mergeByKey(original, patch, mergeKey: mergeKey, schema: schema)
         }
         let (patchItems, serverOnly) = try partition(merged, by: patch, mergeKey: mergeKey)
-        return try normalizeElementOrder(patchItems, serverOnly, patchOrder: patch, serverOrder: original,
-                                         mergeKey: mergeKey, kind: kind)
+        return try normalizeElementOrder(
+            patchItems, serverOnly, patchOrder: patch, serverOrder: original,
+            mergeKey: mergeKey, kind: kind)
     }
 
     /// `mergeSliceWithSpecialElements`: `{"<key>": v, "$patch": "delete"}` removes the elements with that key,
@@ -125,7 +128,8 @@ extension StrategicMerge {
 
     /// The Go type shared by all elements of the lists (`sliceElementType`).
     enum ElementKind: Equatable {
-        case object, scalar(String)
+        case object
+        case scalar(String)
 
         /// How upstream names it in `cannot merge lists without merge key for <name>`.
         var goName: String {

@@ -3,9 +3,10 @@ extension StrategicMerge {
     /// (if any) into the original list and orders the result: the elements named by `$setElementOrder` in its order,
     /// the others (server-only elements) in their original order, interleaved where the original had them.
     /// Removes both keys from `patch` so the main merge does not see them again.
-    static func mergeOrderedLists(into original: inout JSONObject, patch: inout JSONObject,
-                                  schema: any StrategicMergePatchSchema) throws(StrategicMergePatchError)
-    {
+    static func mergeOrderedLists(
+        into original: inout JSONObject, patch: inout JSONObject,
+        schema: any StrategicMergePatchSchema
+    ) throws(StrategicMergePatchError) {
         for key in patch.keys where key.hasPrefix(setElementOrderPrefix) {
             guard let orderValue = patch.removeValue(forKey: key) else { continue }
             guard case .array(let order) = orderValue else {
@@ -49,11 +50,14 @@ extension StrategicMerge {
             let kind = try elementKind(originalList, patchList)
             let fieldStrategy = try strategy(of: field)
             let mergedInPlace = kind == .object && patchValue != nil && fieldStrategy == "merge"
-            let serverOrder = mergedInPlace ? liveListAfterInPlaceMerge(originalList, patchList, mergeKey: mergeKey)
-                                            : originalList
+            let serverOrder =
+                mergedInPlace
+                ? liveListAfterInPlaceMerge(originalList, patchList, mergeKey: mergeKey)
+                : originalList
             original[name] = .array(
-                try normalizeElementOrder(named, serverOnly, patchOrder: order, serverOrder: serverOrder,
-                                          mergeKey: mergeKey, kind: kind))
+                try normalizeElementOrder(
+                    named, serverOnly, patchOrder: order, serverOrder: serverOrder,
+                    mergeKey: mergeKey, kind: kind))
         }
     }
 
@@ -113,7 +117,9 @@ extension StrategicMerge {
     }
 
     /// `mergeKeyValueEqual`: scalars compare by value, objects by their merge-key values.
-    static func mergeKeyValueEqual(_ left: JSON, _ right: JSON, mergeKey: String) throws(StrategicMergePatchError) -> Bool {
+    static func mergeKeyValueEqual(_ left: JSON, _ right: JSON, mergeKey: String) throws(StrategicMergePatchError)
+        -> Bool
+    {
         if mergeKey.isEmpty { return left == right }
         for side in [left, right] {
             guard case .object(let object) = side else {
@@ -140,8 +146,10 @@ extension StrategicMerge {
     /// `normalizeElementOrder`: sorts `patchItems` by `patchOrder` and `serverOnly` by `serverOrder`, then
     /// interleaves them (`mergeSortedSlice`): a server-only element goes before a patch element only if the live
     /// list had it before that element, so new elements come as early as they can.
-    static func normalizeElementOrder(_ patchItems: [JSON], _ serverOnly: [JSON], patchOrder: [JSON],
-                                      serverOrder: [JSON], mergeKey: String, kind: ElementKind)
+    static func normalizeElementOrder(
+        _ patchItems: [JSON], _ serverOnly: [JSON], patchOrder: [JSON],
+        serverOrder: [JSON], mergeKey: String, kind: ElementKind
+    )
         throws(StrategicMergePatchError) -> [JSON]
     {
         let right = try sorted(patchItems, by: patchOrder, mergeKey: mergeKey, kind: kind)

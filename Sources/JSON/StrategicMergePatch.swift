@@ -6,9 +6,11 @@ extension JSON {
     /// `schema`: a list whose field has strategy `merge` and a merge key merges element by element (matching
     /// elements merge recursively, others are added), a merged list of scalars becomes the union, and every other
     /// list is replaced. The directives `$patch` (`replace`, `delete`), `$deleteFromPrimitiveList/<field>`,
-    /// `$setElementOrder/<field>` and `$retainKeys` are understood, and merged lists are ordered as upstream orders
-    /// them (elements named in the patch or in `$setElementOrder` in that order, interleaved with the others in
-    /// their original order; new elements come before the original elements that follow them).
+    /// `$setElementOrder/<field>` and `$retainKeys` are understood. Merged lists are ordered as upstream orders them:
+    /// the elements the patch (or its `$setElementOrder`) names, in that order, with each other live element put in
+    /// front of the next named element only if it came before it in the live list; so an element new to the list
+    /// lands ahead of the live elements the patch does not name (`{"items":[{"name":"c"}]}` on `a, b` gives
+    /// `c, a, b`).
     ///
     /// The result never contains a directive or a `null` taken from the patch: kube-apiserver decodes the merged
     /// map into a typed object, which drops both, and this server stores the JSON as it is.
@@ -36,10 +38,11 @@ extension JSON {
 ///
 /// Differences from upstream, all where upstream hands a value to the typed decoder that this server does not have:
 /// values copied from the patch (a new key, a new list element, a replaced list or map) have their `null` members
-/// and directive keys removed, and a `null` where the live object has a list counts as no list.
+/// and directive keys removed, and a `null` live value next to a `$setElementOrder` counts as no list.
 /// Upstream's error for `$setElementOrder` on two empty lists (`no elements in any of the given slices`) is not
 /// reproduced; the empty list is kept.
 enum StrategicMerge {
+    // The directive names, as the constants at the top of upstream's patch.go.
     static let directiveMarker = "$patch"
     static let deleteDirective: JSON = "delete"
     static let replaceDirective: JSON = "replace"
@@ -83,7 +86,8 @@ enum StrategicMerge {
                 if try strategy(of: field) == "replace" {
                     original.members[index].value = cleaned(patchValue) ?? .object(JSONObject())
                 } else {
-                    original.members[index].value = .object(try mergeMap(originalObject, patchObject, schema: field.schema))
+                    original.members[index].value = .object(
+                        try mergeMap(originalObject, patchObject, schema: field.schema))
                 }
             case (.array(let originalList), .array(let patchList)):
                 let field = schema.field(key)
@@ -119,7 +123,8 @@ enum StrategicMerge {
 
     /// `applyRetainKeysDirective`: with `$retainKeys: [k...]` in the patch, every patched key must be listed and
     /// keys of the original that are not listed are cleared.
-    static func applyRetainKeys(to original: inout JSONObject, patch: inout JSONObject) throws(StrategicMergePatchError) {
+    static func applyRetainKeys(to original: inout JSONObject, patch: inout JSONObject) throws(StrategicMergePatchError)
+    {
         guard let directive = patch.removeValue(forKey: retainKeysDirective) else { return }
         guard case .array(let retained) = directive else { throw .badRetainKeys }
         let names = Set(retained.compactMap(\.stringValue))

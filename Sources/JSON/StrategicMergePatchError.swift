@@ -39,7 +39,8 @@ public enum StrategicMergePatchError: Error, Sendable, Hashable, CustomStringCon
         }
     }
 
-    static let badPrimitiveList = StrategicMergePatchError.invalidDirectiveFormat("invalid patch format of primitive list")
+    static let badPrimitiveList = StrategicMergePatchError.invalidDirectiveFormat(
+        "invalid patch format of primitive list")
     static let badRetainKeys = StrategicMergePatchError.invalidDirectiveFormat("invalid patch format of retainKeys")
     static let badSetElementOrder = StrategicMergePatchError.invalidDirectiveFormat(
         "invalid patch format of setElementOrder list")

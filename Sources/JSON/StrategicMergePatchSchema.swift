@@ -30,9 +30,12 @@ public struct StrategicMergePatchField: Sendable {
     public var schema: any StrategicMergePatchSchema
 
     /// Creates field metadata; `strategy` is the raw `x-kubernetes-patch-strategy` value (`"merge,retainKeys"`).
-    public init(strategy: String = "", mergeKey: String? = nil,
-                schema: any StrategicMergePatchSchema = UnspecifiedPatchSchema()) {
-        self.strategies = strategy.isEmpty ? [] : strategy.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    public init(
+        strategy: String = "", mergeKey: String? = nil,
+        schema: any StrategicMergePatchSchema = UnspecifiedPatchSchema()
+    ) {
+        self.strategies =
+            strategy.isEmpty ? [] : strategy.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         self.mergeKey = (mergeKey?.isEmpty ?? true) ? nil : mergeKey
         self.schema = schema
     }
@@ -45,7 +48,9 @@ public struct StrategicMergePatchField: Sendable {
 ///
 /// Strategic merge patch with this schema is a JSON merge patch that also understands the `$patch` directives.
 public struct UnspecifiedPatchSchema: StrategicMergePatchSchema {
+    /// Creates the schema.
     public init() {}
 
+    /// Always ``StrategicMergePatchField/unspecified``.
     public func field(_ name: String) -> StrategicMergePatchField { .unspecified }
 }

@@ -57,6 +57,7 @@ struct PatchSchemaNode: StrategicMergePatchSchema {
     /// The OpenAPI definition name; one without rows knows no field.
     let definition: String
 
+    /// The row for `name` in this definition, or no metadata when the table has none.
     func field(_ name: String) -> StrategicMergePatchField {
         guard let row = PatchSchema.fieldsByDefinition[definition]?[name] else { return .unspecified }
         return StrategicMergePatchField(

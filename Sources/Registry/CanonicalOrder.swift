@@ -16,9 +16,18 @@ enum CanonicalOrder {
         return result
     }
 
+    /// ObjectMeta fields that are `omitempty` collections: a typed round trip drops them when empty, so we do too
+    /// (a patch that removes the last finalizer leaves `finalizers: []` in raw JSON).
+    static let omittedWhenEmpty = ["labels", "annotations", "ownerReferences", "finalizers", "managedFields"]
+
     static func apply(_ value: inout JSON) {
         guard var object = value.objectValue else { return }
-        if let metadata = object["metadata"]?.objectValue {
+        if var metadata = object["metadata"]?.objectValue {
+            for key in omittedWhenEmpty {
+                if metadata[key] == .array([]) || metadata[key] == .object(JSONObject()) || metadata[key] == .null {
+                    metadata[key] = nil
+                }
+            }
             object["metadata"] = .object(ordered(metadata, first: Self.metadata))
         }
         value = .object(ordered(object, first: topLevel))

@@ -6,6 +6,7 @@ public struct Patch: Sendable {
     public enum PatchType: String, Sendable, CaseIterable {
         case json = "application/json-patch+json"
         case merge = "application/merge-patch+json"
+        case strategicMerge = "application/strategic-merge-patch+json"
     }
 
     /// The media types this server applies, in the order a 415 lists them.
@@ -19,9 +20,21 @@ public struct Patch: Sendable {
         self.body = body
     }
 
-    /// Applies the patch to `object`: malformed patches are 400, JSON-patch application failures 422.
-    func apply(to object: JSON) throws(StatusError) -> JSON {
+    /// Applies the patch to `object` of `kind`: malformed patches are 400, JSON-patch application failures 422,
+    /// strategic-merge errors with upstream's codes.
+    func apply(to object: JSON, kind: String) throws(StatusError) -> JSON {
         switch type {
+        case .strategicMerge:
+            guard let schema = PatchSchema.lookup(forKind: kind) else {
+                throw .unsupportedMediaType(accepted: [PatchType.json.rawValue, PatchType.merge.rawValue])
+            }
+            do {
+                return try JSON.strategicMergePatch(object, body, schema: schema)
+            } catch {
+                let code = error.statusCode
+                throw StatusError(code: code, reason: code == 400 ? "BadRequest" : code == 422 ? "Invalid" : "",
+                                  message: error.description)
+            }
         case .merge:
             guard body.objectValue != nil else {
                 throw .badRequest("error decoding patch: json: cannot unmarshal \(body.typeName) into Go value of type map[string]interface {}")

@@ -19,7 +19,7 @@ extension Registry {
         try guaranteedUpdate(info, namespace: namespace, name: name, subresource: subresource, options: options,
                              createIfMissing: false) { (current: StoredObject?) throws(StatusError) -> JSON in
             guard let current else { throw .notFound(info.qualified, name: name) }
-            return try patch.apply(to: current.object)
+            return try patch.apply(to: current.object, kind: info.kind)
         }
     }
 

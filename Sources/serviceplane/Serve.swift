@@ -35,6 +35,9 @@ struct Serve: ParsableCommand {
     @Option(help: "Worker threads serving HTTP requests.")
     var threads: Int = 2
 
+    @Option(help: "Most simultaneous client connections (watches included); stay below the open-files limit.")
+    var maxConnections: Int = 15_000
+
     @Option(help: "Keep at least this many past events for watches and paginated lists.")
     var watchHistory: Int = 100_000
 
@@ -77,7 +80,8 @@ struct Serve: ParsableCommand {
 
         let handler = APIHandlerBox()
         let server = HTTPServer(
-            configuration: .init(bindAddress: bindAddress, port: port, threadPoolSize: threads),
+            configuration: .init(bindAddress: bindAddress, port: port, threadPoolSize: threads,
+                                 connectionLimit: maxConnections),
             handler: handler, logger: logger)
         let boundPort = try server.start()
         let address = "\(bindAddress):\(boundPort)"

@@ -13,20 +13,26 @@ import Testing
     }
 
     static let queryCases: [QueryCase] = [
-        QueryCase(target: "/api/v1/pods?labelSelector=app+in+(a%2Cb)&watch=true",
-                  path: "/api/v1/pods", query: ["labelSelector=app in (a,b)", "watch=true"]),
+        QueryCase(
+            target: "/api/v1/pods?labelSelector=app+in+(a%2Cb)&watch=true",
+            path: "/api/v1/pods", query: ["labelSelector=app in (a,b)", "watch=true"]),
         QueryCase(target: "/x?a=1&a=2&b&&c=%3D%26%2B", path: "/x", query: ["a=1", "a=2", "b=", "c==&+"]),
-        QueryCase(target: "/api/v1/namespaces/my%20ns/pods?fieldSelector=spec.nodeName%3Dnode-1",
-                  path: "/api/v1/namespaces/my ns/pods", query: ["fieldSelector=spec.nodeName=node-1"]),
-        QueryCase(target: "/plus+stays+in+path?q=%E2%9C%93+ok&bad=%zz", path: "/plus+stays+in+path",
-                  query: ["q=\u{2713} ok", "bad=%zz"]),
+        QueryCase(
+            target: "/api/v1/namespaces/my%20ns/pods?fieldSelector=spec.nodeName%3Dnode-1",
+            path: "/api/v1/namespaces/my ns/pods", query: ["fieldSelector=spec.nodeName=node-1"]),
+        QueryCase(
+            target: "/plus+stays+in+path?q=%E2%9C%93+ok&bad=%zz", path: "/plus+stays+in+path",
+            query: ["q=\u{2713} ok", "bad=%zz"]),
         QueryCase(target: "/healthz", path: "/healthz", query: []),
     ]
 
     @Test("GET decodes the path and form-decodes the raw query ('+' is a space, %XX a byte)", arguments: queryCases)
     func queryDecoding(_ testCase: QueryCase) throws {
         let seen = Collected<HTTPRequest>()
-        try withServer(handler: { seen.append($0); return textReply(200, "ok") }) { _, port in
+        try withServer(handler: {
+            seen.append($0)
+            return textReply(200, "ok")
+        }) { _, port in
             let client = try RawHTTPClient(port: port)
             try client.request("GET", testCase.target)
             #expect(try client.readResponse().status == 200)
@@ -44,7 +50,10 @@ import Testing
     @Test("headers arrive lower-cased, header() is case-insensitive, remote address is ip:port")
     func headers() throws {
         let seen = Collected<HTTPRequest>()
-        try withServer(handler: { seen.append($0); return textReply(200, "ok") }) { _, port in
+        try withServer(handler: {
+            seen.append($0)
+            return textReply(200, "ok")
+        }) { _, port in
             let client = try RawHTTPClient(port: port)
             try client.request("GET", "/", headers: ["X-Custom-Thing: Value One", "Accept: application/json"])
             #expect(try client.readResponse().status == 200)
@@ -61,7 +70,8 @@ import Testing
     func postEcho() throws {
         let payload = Array((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try withServer(handler: { request in
-            .buffered(HTTPResponse(status: 201, headers: [(name: "X-Method", value: request.method)], body: request.body))
+            .buffered(
+                HTTPResponse(status: 201, headers: [(name: "X-Method", value: request.method)], body: request.body))
         }) { _, port in
             let client = try RawHTTPClient(port: port)
             try client.request("POST", "/echo", body: payload)
@@ -75,7 +85,10 @@ import Testing
     @Test("keep-alive: two requests on one connection are both answered")
     func keepAlive() throws {
         let seen = Collected<HTTPRequest>()
-        try withServer(handler: { seen.append($0); return textReply(200, $0.path) }) { _, port in
+        try withServer(handler: {
+            seen.append($0)
+            return textReply(200, $0.path)
+        }) { _, port in
             let client = try RawHTTPClient(port: port)
             try client.request("GET", "/first")
             let first = try client.readResponse()
@@ -96,7 +109,8 @@ import Testing
             return request.bodyTooLarge ? textReply(413, "too large") : textReply(200, "ok")
         }) { _, port in
             let client = try RawHTTPClient(port: port)
-            try client.send("POST /api/v1/namespaces/default/pods HTTP/1.1\r\nHost: x\r\nContent-Length: 10485760\r\n\r\n")
+            try client.send(
+                "POST /api/v1/namespaces/default/pods HTTP/1.1\r\nHost: x\r\nContent-Length: 10485760\r\n\r\n")
             let response = try client.readResponse()
             #expect(response.status == 413)
             #expect(response.text == "too large")
@@ -109,10 +123,13 @@ import Testing
     @Test("a chunked upload over the limit stops being buffered and reaches the handler as bodyTooLarge")
     func bodyTooLargeChunked() throws {
         let seen = Collected<HTTPRequest>()
-        try withServer(.init(maxBodyBytes: 1024), handler: { request in
-            seen.append(request)
-            return request.bodyTooLarge ? textReply(413, "too large") : textReply(200, "ok")
-        }) { _, port in
+        try withServer(
+            .init(maxBodyBytes: 1024),
+            handler: { request in
+                seen.append(request)
+                return request.bodyTooLarge ? textReply(413, "too large") : textReply(200, "ok")
+            }
+        ) { _, port in
             let client = try RawHTTPClient(port: port)
             try client.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
             let chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 700)
@@ -120,7 +137,8 @@ import Testing
             try client.send("0\r\n\r\n")
             #expect(try client.readResponse().status == 413)
             // A small chunked upload on the same connection still works.
-            try client.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
+            try client.send(
+                "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n")
             #expect(try client.readResponse().status == 200)
         }
         #expect(seen.all.map(\.bodyTooLarge) == [true, false])
@@ -133,8 +151,9 @@ import Testing
             let client = try RawHTTPClient(port: port)
             try client.request("FROBNICATE", "/thing")
             #expect(try client.readResponse().text == "method=FROBNICATE")
-            try client.request("PATCH", "/thing", headers: ["Content-Type: application/merge-patch+json"],
-                               body: Array("{}".utf8))
+            try client.request(
+                "PATCH", "/thing", headers: ["Content-Type: application/merge-patch+json"],
+                body: Array("{}".utf8))
             #expect(try client.readResponse().text == "method=PATCH")
         }
     }
@@ -142,7 +161,8 @@ import Testing
     @Test("handler-set Content-Length is ignored; libmicrohttpd frames the body")
     func framingHeadersIgnored() throws {
         try withServer(handler: { _ in
-            .buffered(HTTPResponse(status: 200, headers: [(name: "Content-Length", value: "999")], body: Array("abc".utf8)))
+            .buffered(
+                HTTPResponse(status: 200, headers: [(name: "Content-Length", value: "999")], body: Array("abc".utf8)))
         }) { _, port in
             let client = try RawHTTPClient(port: port)
             try client.request("GET", "/")

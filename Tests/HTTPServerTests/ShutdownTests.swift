@@ -3,7 +3,7 @@ import HTTPServer
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Graceful shutdown of buffered traffic (streams are covered in StreamTests).
@@ -11,13 +11,15 @@ import Glibc
     @Test("shutdown lets an in-flight request finish and turns away new connections")
     func inFlightFinishesNewRefused() throws {
         let started = Collected<Int>()
-        let server = HTTPServer(configuration: .init(port: 0), handler: ClosureHandler { request in
-            if request.path == "/slow" {
-                started.append(1)
-                usleep(600_000)
-            }
-            return textReply(200, "done \(request.path)")
-        })
+        let server = HTTPServer(
+            configuration: .init(port: 0),
+            handler: ClosureHandler { request in
+                if request.path == "/slow" {
+                    started.append(1)
+                    usleep(600_000)
+                }
+                return textReply(200, "done \(request.path)")
+            })
         let port = try server.start()
         let slow = try RawHTTPClient(port: port)
         try slow.request("GET", "/slow")

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Streaming (watch-style) responses: ordering, termination, disconnects, shutdown, and not holding threads.

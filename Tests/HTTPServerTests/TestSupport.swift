@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A handler made of a closure, so each test states its behaviour inline.
@@ -43,7 +43,8 @@ final class Collected<Value: Sendable>: Sendable {
 
 /// A plain-text buffered reply.
 func textReply(_ status: Int, _ text: String) -> HTTPReply {
-    .buffered(HTTPResponse(status: status, headers: [(name: "Content-Type", value: "text/plain")], body: Array(text.utf8)))
+    .buffered(
+        HTTPResponse(status: status, headers: [(name: "Content-Type", value: "text/plain")], body: Array(text.utf8)))
 }
 
 /// Starts a server on 127.0.0.1 port 0, runs `body` with its port, and shuts it down.
