@@ -12,13 +12,15 @@ import Logging
 // response's `HTTPStream`). Retains and releases are paired here:
 //   RequestContext: passRetained in mhdRequestStarted  <-> release in mhdRequestCompleted
 //   HTTPStream:     passRetained in ConnectionDispatcher.queue(_:status:headers:on:) <-> mhdStreamResponseFreed
+//   ResponseBody:   passRetained in ResponseBody.makeResponse <-> mhdResponseBodyFreed
 // (The dispatcher itself is retained by HTTPServer.start and released after MHD_stop_daemon.)
 
 /// Runs `body` with the daemon's dispatcher without retaining it: the dispatcher is shared by every pool
 /// thread, and a retain/release pair per callback made its reference count bounce between CPU cores.
 /// Safe because `RunningDaemon` keeps it retained until `MHD_stop_daemon` has returned.
 @inline(__always)
-private func withDispatcher<Result>(_ cls: UnsafeMutableRawPointer, _ body: (ConnectionDispatcher) -> Result) -> Result {
+private func withDispatcher<Result>(_ cls: UnsafeMutableRawPointer, _ body: (ConnectionDispatcher) -> Result) -> Result
+{
     Unmanaged<ConnectionDispatcher>.fromOpaque(cls)._withUnsafeGuaranteedRef(body)
 }
 
@@ -99,6 +101,12 @@ func mhdStreamRead(cls: UnsafeMutableRawPointer?, position: UInt64, buffer: Unsa
 func mhdStreamResponseFreed(cls: UnsafeMutableRawPointer?) {
     guard let cls else { return }
     Unmanaged<HTTPStream>.fromOpaque(cls).release()  // from ConnectionDispatcher.queue(_:status:headers:on:)
+}
+
+/// libmicrohttpd is done with a zero-copy response: drop the box that kept its body alive.
+func mhdResponseBodyFreed(cls: UnsafeMutableRawPointer?) {
+    guard let cls else { return }
+    Unmanaged<ResponseBody>.fromOpaque(cls).release()  // from ResponseBody.makeResponse
 }
 
 /// MHD_OPTION_EXTERNAL_LOGGER (through the shim's formatter): one libmicrohttpd diagnostic line.

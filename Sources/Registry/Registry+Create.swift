@@ -41,6 +41,7 @@ extension Registry {
                 metadata: candidate["metadata"], namespaced: info.namespaced, nameRule: info.nameRule,
                 isCoreGroup: info.group.isEmpty) + strategy.validate(candidate)
             if !errors.isEmpty { throw .invalid(kind: info.kind, group: info.group, name: name, errors: errors) }
+            let claims = try strategy.allocate(&candidate, old: nil, dryRun: options.dryRun)
             candidate["metadata"]?["uid"] = .string(SystemFields.uuid())
             candidate["metadata"]?["creationTimestamp"] = .string(SystemFields.timestamp())
             candidate["metadata"]?["resourceVersion"] = ""  // a placeholder, so the stamped value lands in canonical position
@@ -59,10 +60,12 @@ extension Registry {
             }
             do {
                 let events = try store.commit([.create(resource: info.storageKey, namespace: storedNamespace, name: name,
-                                                       object: candidate)])
+                                                       object: candidate, claims: claims)])
                 return WriteResult(object: events[0].object, created: true, warnings: warnings)
             } catch .alreadyExists where generatePrefix != nil && !(generatePrefix ?? "").isEmpty {
                 continue
+            } catch .claimTaken {
+                continue  // another create took a proposed address first: allocate again
             } catch {
                 throw translate(error, info)
             }
@@ -140,6 +143,7 @@ extension Registry {
         case .alreadyExists(_, _, let name): return .alreadyExists(info.qualified, name: name)
         case .notFound(_, _, let name): return .notFound(info.qualified, name: name)
         case .conflict(_, _, let name, _): return .staleResourceVersion(info.qualified, name: name)
+        case .claimTaken(let claim, let owner): return .internalError("\(claim) is already held by \(owner)")
         case .storage(let message): return .internalError(message)
         }
     }

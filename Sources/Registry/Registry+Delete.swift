@@ -45,7 +45,8 @@ extension Registry {
             }
             let mutation: StoreMutation = keep
                 ? .update(resource: info.storageKey, namespace: storedNamespace, name: name, object: object,
-                          expectedResourceVersion: existing.resourceVersion)
+                          expectedResourceVersion: existing.resourceVersion,
+                          claims: store.claims(resource: info.storageKey, namespace: storedNamespace, name: name))
                 : .delete(resource: info.storageKey, namespace: storedNamespace, name: name,
                           expectedResourceVersion: existing.resourceVersion)
             do {

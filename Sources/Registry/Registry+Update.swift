@@ -57,6 +57,9 @@ extension Registry {
             try admitUpdate(info, namespace: namespace)
             prepareUpdate(&object, old: existing.object, strategy: strategy, subresource: subresource)
             try validateUpdate(object, old: existing.object, info: info, strategy: strategy, subresource: subresource)
+            let claims = subresource == nil
+                ? try strategy.allocate(&object, old: existing.object, dryRun: options.dryRun)
+                : store.claims(resource: info.storageKey, namespace: storedNamespace, name: name)
 
             CanonicalOrder.apply(&object)
             if Self.sameIgnoringResourceVersion(object, existing.object) {
@@ -75,7 +78,7 @@ extension Registry {
                 ? .delete(resource: info.storageKey, namespace: storedNamespace, name: name,
                           expectedResourceVersion: existing.resourceVersion)
                 : .update(resource: info.storageKey, namespace: storedNamespace, name: name, object: object,
-                          expectedResourceVersion: existing.resourceVersion)
+                          expectedResourceVersion: existing.resourceVersion, claims: claims)
             do {
                 let events = try store.commit([mutation])
                 if finalizing {
@@ -84,9 +87,12 @@ extension Registry {
                                               resourceVersion: events[0].resourceVersion, stamping: object)
                     return WriteResult(object: result, created: false, warnings: [])
                 }
-                return WriteResult(object: events[0].object, created: false, warnings: [])
+                return WriteResult(object: events[0].object, created: false,
+                                   warnings: subresource == nil ? strategy.warningsOnUpdate(object, old: existing.object) : [])
             } catch .conflict where requested.isEmpty {
                 continue
+            } catch .claimTaken {
+                continue  // a proposed address was taken concurrently: allocate again
             } catch .notFound where requested.isEmpty {
                 continue
             } catch {

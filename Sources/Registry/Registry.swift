@@ -15,8 +15,13 @@ public final class Registry: Sendable {
     public let resources: [ResourceInfo]
     let logger: Logger
 
-    public init(store: Store, logger: Logger) {
-        let all: [any ResourceStrategy] = [NamespaceStrategy(), PodStrategy(), ServiceStrategy(), EndpointSliceStrategy()]
+    /// Service networking: cluster IP ranges, node ports, the load-balancer pool.
+    public let network: ServiceNetwork
+
+    public init(store: Store, network: ServiceNetwork, logger: Logger) {
+        let services = ServiceStrategy(allocator: ServiceAllocator(network: network, store: store), store: store)
+        let all: [any ResourceStrategy] = [NamespaceStrategy(), PodStrategy(), services, EndpointSliceStrategy()]
+        self.network = network
         var strategies: [String: any ResourceStrategy] = [:]
         for strategy in all { strategies[strategy.info.storageKey] = strategy }
         self.store = store
@@ -31,7 +36,7 @@ public final class Registry: Sendable {
     }
 
     func strategy(_ info: ResourceInfo) -> any ResourceStrategy {
-        guard let strategy = strategies[info.storageKey] else {
+        guard let strategy = strategies[info.storageKey] ?? strategies[info.qualified.resourceString] else {
             preconditionFailure("no strategy for \(info.storageKey)")  // ResourceInfo values only come from `resources`
         }
         return strategy

@@ -1,5 +1,6 @@
 import JSON
 import KubeAPI
+import Store
 
 /// The per-kind rules the generic create/update/delete pipeline calls, in kube-apiserver's fixed order
 /// (`registry/generic/registry/store.go`): default, prepare, validate, then storage.
@@ -40,6 +41,13 @@ public protocol ResourceStrategy: Sendable {
     /// Non-fatal remarks returned as HTTP `Warning` headers on create.
     func warningsOnCreate(_ object: JSON) -> [String]
 
+    /// Non-fatal remarks returned as HTTP `Warning` headers on update.
+    func warningsOnUpdate(_ object: JSON, old: JSON) -> [String]
+
+    /// Takes what the object needs from shared pools (cluster IPs, node ports, load-balancer IPs), after
+    /// validation, and returns every claim it holds afterwards; they are committed with the object.
+    func allocate(_ object: inout JSON, old: JSON?, dryRun: Bool) throws(StatusError) -> Set<Claim>
+
     /// The values of the fields `fieldSelector` may use (`*SelectableFields`), metadata ones included.
     func selectableFields(_ object: JSON) -> [String: String]
 
@@ -68,6 +76,8 @@ extension ResourceStrategy {
     public func validateUpdate(_ object: JSON, old: JSON) -> [FieldError] { [] }
     public func validateStatusUpdate(_ object: JSON, old: JSON) -> [FieldError] { [] }
     public func warningsOnCreate(_ object: JSON) -> [String] { [] }
+    public func warningsOnUpdate(_ object: JSON, old: JSON) -> [String] { [] }
+    public func allocate(_ object: inout JSON, old: JSON?, dryRun: Bool) throws(StatusError) -> Set<Claim> { [] }
     public var allowCreateOnUpdate: Bool { false }
     public var returnDeletedObject: Bool { true }
 

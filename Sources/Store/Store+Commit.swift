@@ -31,28 +31,47 @@ extension Store {
         try state.withLock { (state: inout State) throws(StoreError) -> [StoreEvent] in
             var resourceVersion = state.resourceVersion
             var pending: [String: StoredObject?] = [:]
+            var pendingClaims: [String: Set<Claim>] = [:]  // owner → claims after the batch so far
             var events: [StoreEvent] = []
             func current(_ resource: String, _ key: String) -> StoredObject? {
                 if let overridden = pending[resource + "\u{0}" + key] { return overridden }
                 return state.indexes[resource]?[key]
             }
+            func heldClaims(_ owner: String) -> Set<Claim> { pendingClaims[owner] ?? state.claimsByOwner[owner] ?? [] }
+            func checkFree(_ claims: Set<Claim>, for owner: String) throws(StoreError) {
+                for claim in claims {
+                    var holder = state.claimOwners[claim]
+                    // Within one batch an earlier mutation may have released or taken it.
+                    for (other, held) in pendingClaims where other != owner {
+                        if held.contains(claim) { holder = other } else if holder == other { holder = nil }
+                    }
+                    if let holder, holder != owner {
+                        throw .claimTaken(claim, owner: holder.replacingNUL())
+                    }
+                }
+            }
             for mutation in mutations {
                 let resource = mutation.resource
                 let existing = current(resource, mutation.key)
+                let owner = Self.ownerID(resource: resource, key: mutation.key)
                 resourceVersion += 1
-                let event: StoreEvent
+                var event: StoreEvent
                 switch mutation {
-                case .create(_, let namespace, let name, let object):
+                case .create(_, let namespace, let name, let object, let claims):
                     if existing != nil { throw .alreadyExists(resource: resource, namespace: namespace, name: name) }
+                    try checkFree(claims, for: owner)
                     let stored = StoredObject(namespace: namespace, name: name, resourceVersion: resourceVersion, stamping: object)
                     event = StoreEvent(type: .added, resource: resource, object: stored, previous: nil, committedAt: now)
-                case .update(_, let namespace, let name, let object, let expected):
+                    event.claims = claims
+                case .update(_, let namespace, let name, let object, let expected, let claims):
                     guard let existing else { throw .notFound(resource: resource, namespace: namespace, name: name) }
                     if existing.resourceVersion != expected {
                         throw .conflict(resource: resource, namespace: namespace, name: name, current: existing)
                     }
+                    try checkFree(claims, for: owner)
                     let stored = StoredObject(namespace: namespace, name: name, resourceVersion: resourceVersion, stamping: object)
                     event = StoreEvent(type: .modified, resource: resource, object: stored, previous: existing, committedAt: now)
+                    event.claims = claims
                 case .delete(_, let namespace, let name, let expected):
                     guard let existing else { throw .notFound(resource: resource, namespace: namespace, name: name) }
                     if existing.resourceVersion != expected {
@@ -62,6 +81,8 @@ extension Store {
                                                  stamping: existing.object)
                     event = StoreEvent(type: .deleted, resource: resource, object: tombstone, previous: existing, committedAt: now)
                 }
+                event.previousClaims = heldClaims(owner)
+                pendingClaims[owner] = event.claims
                 pending[resource + "\u{0}" + mutation.key] = .some(event.type == .deleted ? nil : event.object)
                 events.append(event)
             }
@@ -110,10 +131,34 @@ extension Store {
                 try log.bind(9, event.committedAt)
                 try log.run()
                 log.clear()
+                try persistClaims(of: event, connection: connection)
             }
             let counter = try connection.statement("UPDATE revision SET resource_version = ? WHERE id = 1")
             try counter.bind(1, events[events.count - 1].resourceVersion)
             try counter.run()
+        }
+    }
+
+    /// Inserts the claims an event takes and deletes the ones it releases.
+    private func persistClaims(of event: StoreEvent, connection: SQLiteConnection) throws {
+        guard event.claims != event.previousClaims else { return }
+        let release = try connection.statement("DELETE FROM allocations WHERE pool = ? AND value = ?")
+        for claim in event.previousClaims.subtracting(event.claims) {
+            try release.bind(1, claim.pool)
+            try release.bind(2, claim.value)
+            try release.run()
+            release.clear()
+        }
+        let take = try connection.statement(
+            "INSERT INTO allocations (pool, value, resource, namespace, name) VALUES (?, ?, ?, ?, ?)")
+        for claim in event.claims.subtracting(event.previousClaims) {
+            try take.bind(1, claim.pool)
+            try take.bind(2, claim.value)
+            try take.bind(3, event.resource)
+            try take.bind(4, event.object.namespace)
+            try take.bind(5, event.object.name)
+            try take.run()
+            take.clear()
         }
     }
 
@@ -126,6 +171,12 @@ extension Store {
                     state.indexes[event.resource]?.remove(key: event.object.key)
                 } else {
                     state.indexes[event.resource, default: ResourceIndex()].put(event.object)
+                }
+                if event.claims != event.previousClaims {
+                    let owner = Self.ownerID(resource: event.resource, key: event.object.key)
+                    for claim in event.previousClaims.subtracting(event.claims) { state.claimOwners[claim] = nil }
+                    for claim in event.claims.subtracting(event.previousClaims) { state.claimOwners[claim] = owner }
+                    state.claimsByOwner[owner] = event.claims.isEmpty ? nil : event.claims
                 }
                 state.eventLog.append(event)
                 resources.insert(event.resource)

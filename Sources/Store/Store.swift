@@ -41,6 +41,9 @@ public final class Store: Sendable {
         var resourceVersion: Int64
         var subscribers: [String: [Int: StoreSubscription]] = [:]
         var nextSubscriptionID = 0
+        /// Every held claim and its owner (`resource` NUL `namespace/name`), and each owner's claims.
+        var claimOwners: [Claim: String] = [:]
+        var claimsByOwner: [String: Set<Claim>] = [:]
     }
 
     struct Writer: ~Copyable {
@@ -80,7 +83,18 @@ public final class Store: Sendable {
         }
         let eventLog = try EventHistoryLoader.load(connection, indexes: indexes, policy: history,
                                                    currentResourceVersion: resourceVersion)
-        self.state = Mutex(State(indexes: indexes, eventLog: eventLog, resourceVersion: resourceVersion))
+        var claimOwners: [Claim: String] = [:]
+        var claimsByOwner: [String: Set<Claim>] = [:]
+        let claimRows = try connection.statement("SELECT pool, value, resource, namespace, name FROM allocations")
+        while try claimRows.step() {
+            let claim = Claim(pool: claimRows.string(0), value: claimRows.string(1))
+            let owner = Self.ownerID(resource: claimRows.string(2), key: ObjectKey.make(namespace: claimRows.string(3),
+                                                                                         name: claimRows.string(4)))
+            claimOwners[claim] = owner
+            claimsByOwner[owner, default: []].insert(claim)
+        }
+        self.state = Mutex(State(indexes: indexes, eventLog: eventLog, resourceVersion: resourceVersion,
+                                 claimOwners: claimOwners, claimsByOwner: claimsByOwner))
         self.writer = Mutex(Writer(connection: connection))
         self.logger = logger
         self.history = history

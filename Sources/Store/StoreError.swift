@@ -7,6 +7,8 @@ public enum StoreError: Error, Sendable {
     case notFound(resource: String, namespace: String, name: String)
     /// An update or delete expected a resourceVersion the object no longer has.
     case conflict(resource: String, namespace: String, name: String, current: StoredObject)
+    /// A claimed value is held by another object (`owner` is its `resource/namespace/name`).
+    case claimTaken(Claim, owner: String)
     /// SQLite failed; nothing was applied.
     case storage(String)
 }

@@ -21,6 +21,11 @@ public struct StoreEvent: Sendable {
 
     public var resourceVersion: Int64 { object.resourceVersion }
 
+    /// What the object holds after this event (empty once deleted) and held before it; only set on events
+    /// produced by a commit (history loaded from disk does not need them).
+    var claims: Set<Claim> = []
+    var previousClaims: Set<Claim> = []
+
     public init(type: EventType, resource: String, object: StoredObject, previous: StoredObject?, committedAt: Int64) {
         self.type = type
         self.resource = resource

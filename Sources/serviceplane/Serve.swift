@@ -35,6 +35,15 @@ struct Serve: ParsableCommand {
     @Option(help: "Worker threads serving HTTP requests.")
     var threads: Int = 2
 
+    @Option(help: "Service cluster IP range: one CIDR, or two (IPv4 and IPv6, comma-separated) for dual stack.")
+    var serviceClusterIPRange = "10.96.0.0/12"
+
+    @Option(help: "Node port range for NodePort and LoadBalancer Services.")
+    var serviceNodePortRange = "30000-32767"
+
+    @Option(help: "Addresses given to LoadBalancer Services (a CIDR or first-last); 'none' leaves them pending.")
+    var loadBalancerIPRange = "172.18.255.200-172.18.255.250"
+
     @Option(help: "Most simultaneous client connections (watches included); stay below the open-files limit.")
     var maxConnections: Int = 15_000
 
@@ -75,8 +84,17 @@ struct Serve: ParsableCommand {
 
         let store = try Store(path: db, durability: Store.Durability(rawValue: durability) ?? .normal,
                               history: .init(events: watchHistory, windowSeconds: watchHistoryWindow), logger: logger)
-        let registry = Registry(store: store, logger: logger)
+        let network: ServiceNetwork
+        do {
+            network = try ServiceNetwork(clusterIPRange: serviceClusterIPRange, nodePortRange: serviceNodePortRange,
+                                         loadBalancerRange: loadBalancerIPRange)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let registry = Registry(store: store, network: network, logger: logger)
         try registry.bootstrap()
+        let repair = AllocationRepair(registry: registry)
+        repair.run()
 
         let handler = APIHandlerBox()
         let server = HTTPServer(
@@ -85,7 +103,16 @@ struct Serve: ParsableCommand {
             handler: handler, logger: logger)
         let boundPort = try server.start()
         let address = "\(bindAddress):\(boundPort)"
+        registry.reconcileKubernetesService(host: bindAddress, port: Int(boundPort))
         handler.install(APIHandler(registry: registry, serverAddress: address, logger: logger))
+        let maintenance = Maintenance(every: 10) {
+            registry.reconcileKubernetesService(host: bindAddress, port: Int(boundPort))
+        }
+        let repairLoop = Maintenance(every: 180) { repair.run() }  // RepairServicesInterval
+        defer {
+            maintenance.stop()
+            repairLoop.stop()
+        }
         if !kubeconfigOut.isEmpty {
             try Kubeconfig.write(server: "http://\(address)", to: kubeconfigOut)
         }

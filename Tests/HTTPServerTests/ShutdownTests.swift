@@ -25,12 +25,15 @@ import Testing
         try slow.request("GET", "/slow")
         #expect(started.wait(for: 1).count == 1)
 
+        let stopping = Collected<Int>()
         let stopped = Collected<Int>()
         DispatchQueue.global().async {
+            stopping.append(1)
             server.shutdown(timeout: 5)
             stopped.append(1)
         }
-        usleep(100_000)
+        #expect(stopping.wait(for: 1).count == 1)
+        usleep(100_000)  // shutdown() marks itself first thing; then it only waits for /slow
         // A connection made during shutdown gets no answer: refused outright or closed at once.
         if let late = try? RawHTTPClient(port: port, timeoutSeconds: 2) {
             try? late.request("GET", "/late")

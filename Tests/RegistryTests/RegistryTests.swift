@@ -7,7 +7,8 @@ import Testing
 @testable import Registry
 
 func makeRegistry() throws -> Registry {
-    let registry = Registry(store: try Store(path: ":memory:", logger: Logger(label: "test")), logger: Logger(label: "test"))
+    let registry = Registry(store: try Store(path: ":memory:", logger: Logger(label: "test")), network: try ServiceNetwork(),
+                            logger: Logger(label: "test"))
     try registry.bootstrap()
     return registry
 }

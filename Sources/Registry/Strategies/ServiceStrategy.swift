@@ -1,10 +1,11 @@
 import JSON
 import KubeAPI
+import Store
 
-/// Services (`k/k: pkg/registry/core/service/strategy.go`, `SetDefaults_Service`, `ValidateService*`).
-///
-/// Defaulting and validation of the Service's own fields. Address allocation (ClusterIP, NodePort,
-/// LoadBalancer) is a separate concern layered on top of this strategy.
+/// Services (`k/k: pkg/registry/core/service/strategy.go`, `storage/storage.go`, `SetDefaults_Service`,
+/// `ValidateService*`): defaulting and validation of the Service's own fields, the update normalisation of
+/// `storage.go` (`patchAllocatedValues`, `normalizeClusterIPs`, `dropTypeDependentFields`), and address
+/// allocation through `ServiceAllocator`.
 struct ServiceStrategy: ResourceStrategy {
     let info = ResourceInfo(
         group: "", version: "v1", resource: "services", singular: "service", kind: "Service", namespaced: true,
@@ -15,6 +16,10 @@ struct ServiceStrategy: ResourceStrategy {
     static let types = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
     static let trafficPolicies = ["Cluster", "Local"]
     static let ipFamilyPolicies = ["PreferDualStack", "RequireDualStack", "SingleStack"]
+
+    let allocator: ServiceAllocator
+    /// Reads the Pods a selector should match, for the "selects no Pods" warning.
+    let store: Store
 
     var allowCreateOnUpdate: Bool { true }
 
@@ -39,30 +44,43 @@ struct ServiceStrategy: ResourceStrategy {
             }
             spec["ports"] = .array(ports)
         }
-        let externalIPs = spec["externalIPs"]?.arrayValue ?? []
-        let externallyAccessible = type == "NodePort" || type == "LoadBalancer" || (type == "ClusterIP" && !externalIPs.isEmpty)
-        if externallyAccessible, spec["externalTrafficPolicy"] == nil { spec["externalTrafficPolicy"] = "Cluster" }
+        if Self.externallyAccessible(spec), spec["externalTrafficPolicy"] == nil { spec["externalTrafficPolicy"] = "Cluster" }
         if type != "ExternalName", spec["internalTrafficPolicy"] == nil { spec["internalTrafficPolicy"] = "Cluster" }
         if type == "LoadBalancer", spec["allocateLoadBalancerNodePorts"] == nil { spec["allocateLoadBalancerNodePorts"] = true }
-        if type != "ExternalName" { Self.defaultIPFamilyFields(&spec) }
+        if type != "ExternalName" { defaultIPFamilyFields(&spec) }
         object["spec"] = spec
     }
 
-    /// `initIPFamilyFields` for a single-stack IPv4 cluster: `clusterIPs` mirrors `clusterIP`, the policy is
-    /// SingleStack (RequireDualStack for selector-less headless Services), families follow the given IPs.
-    static func defaultIPFamilyFields(_ spec: inout JSON) {
+    /// NodePort and LoadBalancer Services, and ClusterIP ones with external IPs (`ExternallyAccessible`).
+    static func externallyAccessible(_ spec: JSON?) -> Bool {
+        let type = spec?["type"]?.stringValue ?? ""
+        return type == "NodePort" || type == "LoadBalancer"
+            || (type == "ClusterIP" && !(spec?["externalIPs"]?.arrayValue ?? []).isEmpty)
+    }
+
+    /// `initIPFamilyFields`: `clusterIPs` mirrors `clusterIP`; the policy is SingleStack (RequireDualStack for
+    /// selector-less headless Services); families follow the given IPs, else the cluster's primary family, and
+    /// dual-stack policies add the other family when the cluster has one (headless selector-less: always).
+    func defaultIPFamilyFields(_ spec: inout JSON) {
         if let clusterIP = spec["clusterIP"]?.stringValue, !clusterIP.isEmpty, spec["clusterIPs"] == nil {
             spec["clusterIPs"] = [.string(clusterIP)]
         }
-        let headless = spec["clusterIP"]?.stringValue == "None"
+        let headless = spec["clusterIP"]?.stringValue == "None" || spec["clusterIPs"]?[0]?.stringValue == "None"
         let selectorless = (spec["selector"]?.objectValue ?? JSONObject()).isEmpty
         if spec["ipFamilyPolicy"] == nil {
             spec["ipFamilyPolicy"] = headless && selectorless ? "RequireDualStack" : "SingleStack"
         }
-        if spec["ipFamilies"] == nil {
+        let policy = spec["ipFamilyPolicy"]?.stringValue ?? "SingleStack"
+        if spec["ipFamilies"] == nil || spec["ipFamilies"] == .array([]) {
             let ips = (spec["clusterIPs"]?.arrayValue ?? []).compactMap(\.stringValue).filter { $0 != "None" && !$0.isEmpty }
-            let families = ips.map { $0.contains(":") ? "IPv6" : "IPv4" }
-            spec["ipFamilies"] = .array((families.isEmpty ? ["IPv4"] : families).map { .string($0) })
+            var families = ips.map { $0.contains(":") ? "IPv6" : "IPv4" }
+            if families.isEmpty { families = [allocator.network.primaryFamily] }
+            spec["ipFamilies"] = .array(families.map { .string($0) })
+        }
+        var families = (spec["ipFamilies"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if policy != "SingleStack", families.count == 1, allocator.network.isDualStack || (headless && selectorless) {
+            families.append(families[0] == "IPv4" ? "IPv6" : "IPv4")
+            spec["ipFamilies"] = .array(families.map { .string($0) })
         }
     }
 
@@ -72,13 +90,20 @@ struct ServiceStrategy: ResourceStrategy {
 
     func prepareForUpdate(_ object: inout JSON, old: JSON) {
         object["status"] = old["status"]
-        // `patchAllocatedValues`: a PUT that omits allocated values keeps them.
         guard object["spec"]?.objectValue != nil, let oldSpec = old["spec"] else { return }
-        let sameFamilyOfType = object["spec"]?["type"]?.stringValue != "ExternalName"
-        if sameFamilyOfType, (object["spec"]?["clusterIP"]?.stringValue ?? "").isEmpty, let ip = oldSpec["clusterIP"] {
-            object["spec"]?["clusterIP"] = ip
-            if object["spec"]?["clusterIPs"] == nil { object["spec"]?["clusterIPs"] = oldSpec["clusterIPs"] }
+        var spec = object["spec"] ?? .object(JSONObject())
+        ServiceUpdateNormalization.patchAllocatedValues(&spec, old: oldSpec)
+        ServiceUpdateNormalization.normalizeClusterIPs(&spec, old: oldSpec)
+        ServiceUpdateNormalization.dropTypeDependentFields(&spec, old: oldSpec)
+        if spec["ipFamilyPolicy"] == nil, spec["type"]?.stringValue != "ExternalName" {
+            spec["ipFamilyPolicy"] = oldSpec["ipFamilyPolicy"]  // on update the old policy is kept
         }
+        object["spec"] = spec
+        if spec["type"]?.stringValue != "LoadBalancer" { object["status"] = ["loadBalancer": .object(JSONObject())] }
+    }
+
+    func allocate(_ object: inout JSON, old: JSON?, dryRun: Bool) throws(StatusError) -> Set<Claim> {
+        try allocator.allocate(&object, old: old, dryRun: dryRun)
     }
 
     func selectableFields(_ object: JSON) -> [String: String] {
@@ -108,5 +133,23 @@ struct ServiceStrategy: ResourceStrategy {
             errors.append(.invalid("spec.ipFamilies[0]", .array(newFamilies), "may not change once set"))
         }
         return errors
+    }
+
+    func warningsOnCreate(_ object: JSON) -> [String] { selectorWarnings(object) }
+
+    func warningsOnUpdate(_ object: JSON, old: JSON) -> [String] { selectorWarnings(object) }
+
+    /// A selector that matches no Pod in the namespace is almost always a typo that leaves the Service without
+    /// endpoints; say so (not an upstream warning: a ServicePlane addition, in the same header format).
+    func selectorWarnings(_ object: JSON) -> [String] {
+        guard object["spec"]?["type"]?.stringValue != "ExternalName",
+              let selector = object["spec"]?["selector"]?.objectValue, !selector.isEmpty else { return [] }
+        let pairs = selector.compactMap { member in member.value.stringValue.map { (member.key, $0) } }
+        let labelSelector = LabelSelector(matchLabels: pairs)
+        let namespace = object["metadata"]?["namespace"]?.stringValue ?? ""
+        let pods = store.list(resource: "pods", namespace: namespace)?.objects ?? []
+        if pods.contains(where: { labelSelector.matches($0.object["metadata"]?["labels"]?.objectValue) }) { return [] }
+        let text = pairs.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        return ["spec.selector: no Pods in namespace \(namespace) match \(text); the Service will have no endpoints"]
     }
 }

@@ -1,0 +1,1073 @@
+/*
+ * watchload: load generator for ServicePlane's watch benchmark (issue 3). Driven by scripts/bench-watch.sh.
+ *
+ *   gcc -O2 -Wall -o watchload bench/watch/watchload.c -lpthread
+ *   watchload fanout PORT K N [WARMUP [SERVER_PID]]  K watchers on namespace "bench" pods, then N pod creates
+ *   watchload scale  PORT W SERVER_PID [GETS] W idle service watchers held open; RSS and GET latency
+ *
+ * Watchers: one thread, level-triggered epoll over non-blocking sockets to 127.0.0.1:PORT, each reading a
+ * chunked HTTP/1.1 response, splitting the decoded body on '\n' and taking the first "resourceVersion":"N"
+ * of each event line (the event object's metadata). Every receipt is stamped with CLOCK_MONOTONIC at the
+ * read() that completed the line.
+ *
+ * Loader (fanout): a second thread with one blocking keep-alive connection sends the creates at
+ * concurrency 1 and stamps the arrival of each 201 (same clock), keyed by the resourceVersion in its body.
+ * The ADDED events are then checked per watcher: exactly the created resourceVersions, each once, in
+ * increasing order; delivery latency = watcher receipt - arrival of the create's 201.
+ *
+ * Output: "key value" lines on stdout (times in milliseconds); diagnostics on stderr. Every wait has a
+ * deadline; exit status 0 if the run completed (whatever the figures), 2 on usage errors, 1 on failure to
+ * run at all (server unreachable, setup request failed).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <signal.h>
+
+#define MAX_PENDING 256          /* watch connections at once that are connecting or awaiting headers */
+#define OPEN_DEADLINE_S 120      /* to open all watchers */
+#define IO_TIMEOUT_S 10          /* blocking socket send/receive timeout */
+#define EVENT_DEADLINE_S 60      /* after the last create's 201, at most this long for events to arrive */
+
+static int port;
+static struct sockaddr_in server_addr;
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "watchload: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+static void kv(const char *key, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", key);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+}
+
+static double ms(int64_t ns) { return (double)ns / 1e6; }
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* nearest-rank percentile of a sorted array */
+static int64_t pct(const int64_t *v, size_t n, double p) {
+    if (n == 0) return 0;
+    size_t idx = (size_t)((double)n * p + 0.999999999);
+    if (idx < 1) idx = 1;
+    if (idx > n) idx = n;
+    return v[idx - 1];
+}
+
+/* prints PREFIX_{p50,p99,max}_ms (and min, n) of the n values (sorted in place) */
+static void report_dist(const char *prefix, int64_t *v, size_t n) {
+    char key[128];
+    qsort(v, n, sizeof *v, cmp_i64);
+    snprintf(key, sizeof key, "%s_n", prefix);
+    kv(key, "%zu", n);
+    if (n == 0) return;
+    snprintf(key, sizeof key, "%s_min_ms", prefix);
+    kv(key, "%.3f", ms(v[0]));
+    snprintf(key, sizeof key, "%s_p50_ms", prefix);
+    kv(key, "%.3f", ms(pct(v, n, 0.50)));
+    snprintf(key, sizeof key, "%s_p90_ms", prefix);
+    kv(key, "%.3f", ms(pct(v, n, 0.90)));
+    snprintf(key, sizeof key, "%s_p99_ms", prefix);
+    kv(key, "%.3f", ms(pct(v, n, 0.99)));
+    snprintf(key, sizeof key, "%s_max_ms", prefix);
+    kv(key, "%.3f", ms(v[n - 1]));
+}
+
+/* ---------------------------------------------------------------- blocking client ---------------------- */
+
+static int blocking_connect(void) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket: %s", strerror(errno));
+    struct timeval tv = {IO_TIMEOUT_S, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&server_addr, sizeof server_addr) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+struct resp {
+    int status;
+    char *body;       /* NUL-terminated; raw (chunk framing left in) for chunked responses */
+    size_t body_len;
+};
+
+/* One request/response on a blocking keep-alive connection. Returns 0, or -1 (errno-ish message in err). */
+static char rt_buf[1 << 20];
+static int roundtrip(int fd, const char *req, size_t req_len, struct resp *r, char *err, size_t errlen) {
+    size_t off = 0;
+    while (off < req_len) {
+        ssize_t w = send(fd, req + off, req_len - off, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            snprintf(err, errlen, "send: %s", strerror(errno));
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    size_t have = 0, hdr_end = 0, need = 0;
+    int chunked = 0;
+    for (;;) {
+        if (have >= sizeof rt_buf - 1) {
+            snprintf(err, errlen, "response larger than %zu bytes", sizeof rt_buf);
+            return -1;
+        }
+        ssize_t n = recv(fd, rt_buf + have, sizeof rt_buf - 1 - have, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            snprintf(err, errlen, "recv: %s", n == 0 ? "connection closed" : strerror(errno));
+            return -1;
+        }
+        have += (size_t)n;
+        rt_buf[have] = 0;
+        if (!hdr_end) {
+            char *e = strstr(rt_buf, "\r\n\r\n");
+            if (!e) continue;
+            hdr_end = (size_t)(e - rt_buf) + 4;
+            if (sscanf(rt_buf, "HTTP/1.%*d %d", &r->status) != 1) {
+                snprintf(err, errlen, "bad status line");
+                return -1;
+            }
+            char *cl = strcasestr(rt_buf, "\r\ncontent-length:");
+            if (cl && cl < e) {
+                need = hdr_end + (size_t)strtoul(cl + 17, NULL, 10);
+            } else {
+                char *te = strcasestr(rt_buf, "\r\ntransfer-encoding: chunked");
+                if (te && te < e) chunked = 1;
+                else {
+                    snprintf(err, errlen, "response has neither Content-Length nor chunked encoding");
+                    return -1;
+                }
+            }
+        }
+        if (!chunked && have >= need) break;
+        if (chunked && have >= hdr_end + 5 && memcmp(rt_buf + have - 5, "0\r\n\r\n", 5) == 0) break;
+    }
+    r->body = rt_buf + hdr_end;
+    r->body_len = have - hdr_end;
+    return 0;
+}
+
+/* first "resourceVersion" : "N" in s (pretty-printed or compact); 0 if none */
+static uint64_t find_rv(const char *s) {
+    const char *p = strstr(s, "\"resourceVersion\"");
+    if (!p) return 0;
+    p += 17;
+    while (*p == ' ' || *p == ':' || *p == '\n' || *p == '\t' || *p == '\r') p++;
+    if (*p != '"') return 0;
+    return strtoull(p + 1, NULL, 10);
+}
+
+static int simple_request(int fd, const char *method, const char *path, const char *body, struct resp *r,
+                          char *err, size_t errlen) {
+    char req[4096];
+    int n;
+    if (body)
+        n = snprintf(req, sizeof req,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: application/json\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                     method, path, port, strlen(body), body);
+    else
+        n = snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: application/json\r\n\r\n",
+                     method, path, port);
+    return roundtrip(fd, req, (size_t)n, r, err, errlen);
+}
+
+static void ensure_namespace(int fd) {
+    struct resp r;
+    char err[256];
+    if (simple_request(fd, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"bench\"}}", &r, err, sizeof err))
+        die("creating namespace bench: %s", err);
+    if (r.status != 201 && r.status != 409) die("creating namespace bench: HTTP %d: %.300s", r.status, r.body);
+}
+
+/* ---------------------------------------------------------------- watch connections -------------------- */
+
+enum { C_IDLE, C_CONNECTING, C_HEADERS, C_BODY, C_CLOSED };
+enum { CS_SIZE, CS_EXT, CS_SIZE_LF, CS_DATA, CS_DATA_CR, CS_DATA_LF, CS_END };
+
+struct conn {
+    int fd;
+    int state;
+    int status;            /* HTTP status, 0 until headers arrived */
+    int chunked;
+    int cstate;
+    size_t chunk_left;
+    int clean_end;         /* saw the terminating 0-size chunk */
+    int close_errno;       /* errno of a failed connect/read, 0 for EOF */
+    char *hdr;             /* header accumulation until "\r\n\r\n" */
+    size_t hdr_len;
+    char *line;            /* partial event line */
+    size_t line_len, line_cap;
+    int64_t t_headers;     /* when the headers were complete */
+    /* events (fanout) */
+    uint32_t nev;          /* ADDED events received (all, even beyond cap) */
+    uint32_t ncap;
+    uint64_t *rv;
+    int64_t *t;
+    uint32_t other_events; /* events whose type is not ADDED */
+    char first_other[160];
+};
+
+static struct conn *conns;
+static int nconns;
+static int epfd;
+static char watch_req[1024];
+static size_t watch_req_len;
+static int record_events;   /* fanout: store every event */
+static int pending;         /* connections connecting or awaiting headers */
+static int accepted, rejected;
+static int closed_after_accept;
+static int status_counts[600];
+static int connect_failures;
+static int closed_before_headers;
+
+static void conn_close(struct conn *c, int err) {
+    if (c->state == C_CLOSED) return;
+    if (c->state == C_CONNECTING || c->state == C_HEADERS) {
+        pending--;
+        rejected++;
+        if (c->state == C_CONNECTING && err) connect_failures++;
+        else closed_before_headers++;
+    } else if (c->state == C_BODY && c->status == 200) {
+        closed_after_accept++;
+    }
+    c->close_errno = err;
+    c->state = C_CLOSED;
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    close(c->fd);
+    c->fd = -1;
+    free(c->hdr);
+    c->hdr = NULL;
+}
+
+static int conn_open(struct conn *c, int idx) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket (watcher %d): %s", idx, strerror(errno));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->fd = fd;
+    c->state = C_CONNECTING;
+    c->hdr = malloc(8192);
+    c->hdr_len = 0;
+    c->cstate = CS_SIZE;
+    pending++;
+    int r = connect(fd, (struct sockaddr *)&server_addr, sizeof server_addr);
+    if (r < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)idx};
+        epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+        conn_close(c, e);
+        return -1;
+    }
+    struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u32 = (uint32_t)idx};
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) die("epoll_ctl: %s", strerror(errno));
+    return 0;
+}
+
+static void handle_line(struct conn *c, const char *line, size_t len, int64_t t) {
+    (void)len;
+    if (!record_events) return;
+    const char *ty = strstr(line, "\"type\":\"");
+    if (!ty || strncmp(ty + 8, "ADDED\"", 6) != 0) {
+        if (c->other_events++ == 0) snprintf(c->first_other, sizeof c->first_other, "%.150s", line);
+        return;
+    }
+    const char *p = strstr(line, "\"resourceVersion\":\"");
+    uint64_t rv = p ? strtoull(p + 19, NULL, 10) : 0;
+    if (c->nev < c->ncap) {
+        c->rv[c->nev] = rv;
+        c->t[c->nev] = t;
+    }
+    c->nev++;
+}
+
+static void body_bytes(struct conn *c, const char *p, size_t n, int64_t t) {
+    while (n > 0) {
+        const char *nl = memchr(p, '\n', n);
+        size_t take = nl ? (size_t)(nl - p) : n;
+        if (c->line_len + take + 1 > c->line_cap) {
+            size_t cap = c->line_cap ? c->line_cap : 2048;
+            while (cap < c->line_len + take + 1) cap *= 2;
+            c->line = realloc(c->line, cap);
+            c->line_cap = cap;
+        }
+        memcpy(c->line + c->line_len, p, take);
+        c->line_len += take;
+        if (!nl) return;
+        c->line[c->line_len] = 0;
+        if (c->line_len > 0) handle_line(c, c->line, c->line_len, t);
+        c->line_len = 0;
+        p += take + 1;
+        n -= take + 1;
+    }
+}
+
+/* chunked transfer decoding; returns -1 on a framing error */
+static int chunk_bytes(struct conn *c, const char *p, size_t n, int64_t t) {
+    if (!c->chunked) {
+        body_bytes(c, p, n, t);
+        return 0;
+    }
+    size_t i = 0;
+    while (i < n) {
+        char ch = p[i];
+        switch (c->cstate) {
+        case CS_SIZE:
+            if (ch >= '0' && ch <= '9') c->chunk_left = c->chunk_left * 16 + (size_t)(ch - '0');
+            else if (ch >= 'a' && ch <= 'f') c->chunk_left = c->chunk_left * 16 + (size_t)(ch - 'a' + 10);
+            else if (ch >= 'A' && ch <= 'F') c->chunk_left = c->chunk_left * 16 + (size_t)(ch - 'A' + 10);
+            else if (ch == ';') c->cstate = CS_EXT;
+            else if (ch == '\r') c->cstate = CS_SIZE_LF;
+            else return -1;
+            i++;
+            break;
+        case CS_EXT:
+            if (ch == '\r') c->cstate = CS_SIZE_LF;
+            i++;
+            break;
+        case CS_SIZE_LF:
+            if (ch != '\n') return -1;
+            i++;
+            if (c->chunk_left == 0) {
+                c->cstate = CS_END;
+                c->clean_end = 1;
+            } else {
+                c->cstate = CS_DATA;
+            }
+            break;
+        case CS_DATA: {
+            size_t take = n - i < c->chunk_left ? n - i : c->chunk_left;
+            body_bytes(c, p + i, take, t);
+            i += take;
+            c->chunk_left -= take;
+            if (c->chunk_left == 0) c->cstate = CS_DATA_CR;
+            break;
+        }
+        case CS_DATA_CR:
+            if (ch != '\r') return -1;
+            c->cstate = CS_DATA_LF;
+            i++;
+            break;
+        case CS_DATA_LF:
+            if (ch != '\n') return -1;
+            c->cstate = CS_SIZE;
+            c->chunk_left = 0;
+            i++;
+            break;
+        case CS_END:
+            return 0; /* trailers / CRLF after the last chunk: ignored */
+        }
+    }
+    return 0;
+}
+
+static char rbuf[65536];
+
+static void conn_event(int idx, uint32_t events) {
+    struct conn *c = &conns[idx];
+    if (c->state == C_CLOSED) return;
+    if (c->state == C_CONNECTING) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err) {
+            conn_close(c, err);
+            return;
+        }
+        if (!(events & EPOLLOUT)) return;
+        /* the request is small: one send on a fresh socket takes it all (checked) */
+        ssize_t w = send(c->fd, watch_req, watch_req_len, MSG_NOSIGNAL);
+        if (w != (ssize_t)watch_req_len) {
+            conn_close(c, w < 0 ? errno : EMSGSIZE);
+            return;
+        }
+        c->state = C_HEADERS;
+        struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)idx};
+        epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+        return;
+    }
+    ssize_t n = recv(c->fd, rbuf, sizeof rbuf, 0);
+    int64_t t = now_ns();
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) return;
+        conn_close(c, errno);
+        return;
+    }
+    if (n == 0) {
+        conn_close(c, 0);
+        return;
+    }
+    const char *p = rbuf;
+    size_t len = (size_t)n;
+    if (c->state == C_HEADERS) {
+        size_t room = 8191 - c->hdr_len;
+        size_t take = len < room ? len : room;
+        memcpy(c->hdr + c->hdr_len, p, take);
+        size_t old = c->hdr_len;
+        c->hdr_len += take;
+        c->hdr[c->hdr_len] = 0;
+        char *e = strstr(c->hdr, "\r\n\r\n");
+        if (!e) {
+            if (c->hdr_len >= 8191) conn_close(c, EMSGSIZE);
+            return;
+        }
+        size_t hdr_end = (size_t)(e - c->hdr) + 4;
+        int status = 0;
+        sscanf(c->hdr, "HTTP/1.%*d %d", &status);
+        c->status = status;
+        if (status >= 0 && status < 600) status_counts[status]++;
+        char *te = strcasestr(c->hdr, "\r\ntransfer-encoding: chunked");
+        c->chunked = te && te < e;
+        c->t_headers = t;
+        pending--;
+        if (status == 200) {
+            accepted++;
+            c->state = C_BODY;
+        } else {
+            rejected++;
+            if (c->first_other[0] == 0) snprintf(c->first_other, sizeof c->first_other, "%.150s", c->hdr);
+            c->state = C_BODY; /* read the error body to the end, but it is not a watcher */
+            c->status = status;
+        }
+        p += hdr_end - old;
+        len -= hdr_end - old;
+        free(c->hdr);
+        c->hdr = NULL;
+    }
+    if (len > 0 && chunk_bytes(c, p, len, t) < 0) {
+        fprintf(stderr, "watchload: watcher %d: chunked framing error\n", idx);
+        conn_close(c, EPROTO);
+    }
+}
+
+static void poll_once(int timeout_ms) {
+    struct epoll_event evs[512];
+    int n = epoll_wait(epfd, evs, 512, timeout_ms);
+    for (int i = 0; i < n; i++) conn_event((int)evs[i].data.u32, evs[i].events);
+}
+
+/* opens nconns watchers, at most MAX_PENDING in flight; returns when all are accepted/rejected or deadline */
+static void open_watchers(void) {
+    int next = 0;
+    int64_t deadline = now_ns() + (int64_t)OPEN_DEADLINE_S * 1000000000LL;
+    while (now_ns() < deadline) {
+        while (next < nconns && pending < MAX_PENDING) {
+            conn_open(&conns[next], next);
+            next++;
+        }
+        if (next == nconns && pending == 0) break;
+        poll_once(10);
+    }
+    /* anything still pending at the deadline counts as rejected */
+    for (int i = 0; i < nconns; i++)
+        if (conns[i].state == C_CONNECTING || conns[i].state == C_HEADERS) conn_close(&conns[i], ETIMEDOUT);
+    for (int i = next; i < nconns; i++) rejected++;
+}
+
+static void raise_nofile(int need) {
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur >= (rlim_t)need) return;
+    rlim_t want = (rlim_t)need;
+    if (want > 20000) want = 20000;
+    if (rl.rlim_max != RLIM_INFINITY && want > rl.rlim_max) want = rl.rlim_max;
+    rl.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || want < (rlim_t)need)
+        die("need %d open files, RLIMIT_NOFILE allows %lu", need, (unsigned long)want);
+}
+
+static void report_watch_open(int64_t t0, int64_t t1) {
+    kv("watchers_requested", "%d", nconns);
+    kv("watchers_accepted", "%d", accepted);
+    kv("watchers_rejected", "%d", rejected);
+    kv("watchers_connect_failures", "%d", connect_failures);
+    kv("watchers_closed_before_headers", "%d", closed_before_headers);
+    for (int s = 1; s < 600; s++)
+        if (s != 200 && status_counts[s]) {
+            char key[64];
+            snprintf(key, sizeof key, "watchers_status_%d", s);
+            kv(key, "%d", status_counts[s]);
+        }
+    kv("watchers_open_s", "%.3f", (double)(t1 - t0) / 1e9);
+    for (int i = 0; i < nconns; i++)
+        if (conns[i].status && conns[i].status != 200) {
+            fprintf(stderr, "watchload: first rejected watcher (%d): %s\n", i, conns[i].first_other);
+            break;
+        }
+}
+
+/* ---------------------------------------------------------------- fanout -------------------------------- */
+
+static long proc_status_kb(int pid, const char *field);
+static long long proc_cpu_ticks(int pid);
+
+/* all CPUs' busy time (everything but idle and iowait) in clock ticks, from /proc/stat */
+static long long machine_busy_ticks(void) {
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return -1;
+    unsigned long long u = 0, ni = 0, sy = 0, id = 0, io = 0, irq = 0, sirq = 0, st = 0;
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &u, &ni, &sy, &id, &io, &irq, &sirq, &st);
+    fclose(f);
+    if (n < 7) return -1;
+    (void)id;
+    (void)io;
+    return (long long)(u + ni + sy + irq + sirq + st);
+}
+
+/* "machine_busy_pct" (of all CPUs together, 100 = one CPU) and "other_cpu_pct": what neither the server nor
+ * this process used over the interval, i.e. the noise from the rest of the machine */
+static void report_noise(const char *prefix, long long busy0, long long busy1, long long srv0, long long srv1,
+                         double self0, double self1, double seconds) {
+    char key[128];
+    double tck = (double)sysconf(_SC_CLK_TCK);
+    double busy = (double)(busy1 - busy0) / tck, srv = (double)(srv1 - srv0) / tck, self = self1 - self0;
+    snprintf(key, sizeof key, "%smachine_busy_pct", prefix);
+    kv(key, "%.1f", 100.0 * busy / seconds);
+    snprintf(key, sizeof key, "%sother_cpu_pct", prefix);
+    double other = busy - srv - self;
+    kv(key, "%.1f", other > 0 ? 100.0 * other / seconds : 0.0);
+}
+
+static double self_cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+struct loader {
+    int n, warmup;
+    int64_t *t_send, *t_resp;
+    uint64_t *rv;
+    int *status;
+    volatile int done;      /* creates finished (ok or not) */
+    volatile int ok;        /* creates answered 201 */
+    volatile int finished;  /* thread exited */
+    char err[300];
+};
+
+static void *loader_main(void *arg) {
+    struct loader *L = arg;
+    int fd = blocking_connect();
+    if (fd < 0) {
+        snprintf(L->err, sizeof L->err, "loader connect: %s", strerror(errno));
+        L->finished = 1;
+        return NULL;
+    }
+    char body[512], err[256];
+    struct resp r;
+    for (int i = 0; i < L->n; i++) {
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"p-%d\",\"labels\":{\"app\":\"bench\"}},"
+                 "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}",
+                 i + 1);
+        char req[1024];
+        int len = snprintf(req, sizeof req,
+                           "POST /api/v1/namespaces/bench/pods HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                           "Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                           port, strlen(body), body);
+        L->t_send[i] = now_ns();
+        if (roundtrip(fd, req, (size_t)len, &r, err, sizeof err)) {
+            snprintf(L->err, sizeof L->err, "create %d: %s", i + 1, err);
+            break;
+        }
+        L->t_resp[i] = now_ns();
+        L->status[i] = r.status;
+        L->rv[i] = r.status == 201 ? find_rv(r.body) : 0;
+        if (r.status == 201) L->ok++;
+        if (r.status != 201 && L->err[0] == 0)
+            snprintf(L->err, sizeof L->err, "create %d: HTTP %d: %.200s", i + 1, r.status, r.body);
+        L->done = i + 1;
+    }
+    close(fd);
+    __sync_synchronize();
+    L->finished = 1;
+    return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int run_fanout(int k, int n, int warmup, int server_pid) {
+    raise_nofile(k + 64);
+    int fd = blocking_connect();
+    if (fd < 0) die("connect to 127.0.0.1:%d: %s", port, strerror(errno));
+    ensure_namespace(fd);
+    struct resp r;
+    char err[256];
+    /* warm-up creates (before the list, so no watcher sees them): keep first-request costs out of the figures */
+    for (int i = 0; i < warmup; i++) {
+        char body[512];
+        snprintf(body, sizeof body,
+                 "{\"metadata\":{\"name\":\"warm-%d\",\"labels\":{\"app\":\"warm\"}},"
+                 "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}", i + 1);
+        if (simple_request(fd, "POST", "/api/v1/namespaces/bench/pods", body, &r, err, sizeof err))
+            die("warm-up create: %s", err);
+        if (r.status != 201) die("warm-up create: HTTP %d: %.300s", r.status, r.body);
+    }
+    if (simple_request(fd, "GET", "/api/v1/namespaces/bench/pods", NULL, &r, err, sizeof err))
+        die("list pods: %s", err);
+    if (r.status != 200) die("list pods: HTTP %d", r.status);
+    uint64_t list_rv = find_rv(r.body);
+    if (list_rv == 0) die("list pods: no resourceVersion in %.200s", r.body);
+    close(fd);
+    kv("list_rv", "%llu", (unsigned long long)list_rv);
+
+    watch_req_len = (size_t)snprintf(watch_req, sizeof watch_req,
+                                     "GET /api/v1/namespaces/bench/pods?watch=1&resourceVersion=%llu HTTP/1.1\r\n"
+                                     "Host: 127.0.0.1:%d\r\nAccept: application/json\r\n\r\n",
+                                     (unsigned long long)list_rv, port);
+    record_events = 1;
+    nconns = k;
+    conns = calloc((size_t)k, sizeof *conns);
+    uint32_t cap = (uint32_t)n + 16;
+    for (int i = 0; i < k; i++) {
+        conns[i].fd = -1;
+        conns[i].ncap = cap;
+        conns[i].rv = malloc(cap * sizeof(uint64_t));
+        conns[i].t = malloc(cap * sizeof(int64_t));
+    }
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    int64_t t0 = now_ns();
+    open_watchers();
+    report_watch_open(t0, now_ns());
+    if (accepted == 0) die("no watcher was accepted");
+
+    /* a short settle so that every accepted watch is registered before the first create */
+    int64_t settle_end = now_ns() + 200000000LL;
+    while (now_ns() < settle_end) poll_once(10);
+
+    struct loader L = {.n = n, .warmup = warmup};
+    L.t_send = calloc((size_t)n, sizeof(int64_t));
+    L.t_resp = calloc((size_t)n, sizeof(int64_t));
+    L.rv = calloc((size_t)n, sizeof(uint64_t));
+    L.status = calloc((size_t)n, sizeof(int));
+    pthread_t th;
+    long long srv_cpu0 = server_pid ? proc_cpu_ticks(server_pid) : 0;
+    double self_cpu0 = self_cpu_s();
+    long long busy0 = machine_busy_ticks();
+    int64_t load_start = now_ns();
+    if (pthread_create(&th, NULL, loader_main, &L)) die("pthread_create");
+
+    /* watch until every accepted watcher has n ADDED events, or EVENT_DEADLINE_S after the loader ended */
+    int64_t loader_end = 0;
+    int64_t hard_deadline = load_start + (int64_t)(n / 10 + 300) * 1000000000LL; /* >= 10 creates/s */
+    for (;;) {
+        poll_once(5);
+        int64_t t = now_ns();
+        if (L.finished && !loader_end) loader_end = t;
+        if (loader_end) {
+            int all = 1;
+            for (int i = 0; i < k && all; i++)
+                if (conns[i].status == 200 && conns[i].state == C_BODY && conns[i].nev < (uint32_t)L.ok) all = 0;
+            if (all) break;
+            if (t - loader_end > (int64_t)EVENT_DEADLINE_S * 1000000000LL) {
+                fprintf(stderr, "watchload: gave up waiting for events %ds after the last create\n", EVENT_DEADLINE_S);
+                break;
+            }
+        }
+        if (t > hard_deadline) {
+            fprintf(stderr, "watchload: fanout hard deadline reached\n");
+            break;
+        }
+    }
+    int64_t load_stop = now_ns();
+    long long srv_cpu1 = server_pid ? proc_cpu_ticks(server_pid) : 0;
+    double self_cpu1 = self_cpu_s();
+    long long busy1 = machine_busy_ticks();
+    /* grace: catch duplicates or stray events that trail the last expected one */
+    int64_t grace_end = now_ns() + 300000000LL;
+    while (now_ns() < grace_end) poll_once(10);
+    int64_t all_done = now_ns();
+    if (!L.finished) {
+        /* the loader is blocked on a socket with a 10 s timeout; it ends on its own */
+        for (int i = 0; i < 2 * IO_TIMEOUT_S * 100 && !L.finished; i++) usleep(10000);
+    }
+    pthread_join(th, NULL);
+
+    int ok = 0;
+    for (int i = 0; i < L.done; i++) ok += L.status[i] == 201;
+    kv("creates_requested", "%d", n);
+    kv("creates_ok", "%d", ok);
+    if (L.err[0]) fprintf(stderr, "watchload: loader: %s\n", L.err);
+    int ncreated = L.done;
+    double load_s = (double)(L.t_resp[ncreated > 0 ? ncreated - 1 : 0] - load_start) / 1e9;
+    kv("creates_s", "%.3f", load_s);
+    kv("creates_per_s", "%.1f", load_s > 0 ? ncreated / load_s : 0);
+    {
+        double span = (double)(load_stop - load_start) / 1e9;
+        kv("load_phase_s", "%.3f", span);
+        kv("loadgen_cpu_pct", "%.1f", 100.0 * (self_cpu1 - self_cpu0) / span);
+        if (server_pid) {
+            kv("server_cpu_pct", "%.1f", 100.0 * (double)(srv_cpu1 - srv_cpu0) / (double)sysconf(_SC_CLK_TCK) / span);
+            kv("server_rss_kb", "%ld", proc_status_kb(server_pid, "VmRSS"));
+            report_noise("", busy0, busy1, srv_cpu0, srv_cpu1, self_cpu0, self_cpu1, span);
+        }
+    }
+
+    /* create round trips */
+    int64_t *rtt = malloc(((size_t)ncreated + 1) * sizeof(int64_t));
+    for (int i = 0; i < ncreated; i++) rtt[i] = L.t_resp[i] - L.t_send[i];
+    report_dist("create_rtt", rtt, (size_t)ncreated);
+    int64_t create_p50 = pct(rtt, (size_t)ncreated, 0.5);
+
+    /* expected resourceVersions, sorted, with the 201 arrival time of each */
+    uint64_t *srv = malloc(((size_t)ncreated + 1) * sizeof(uint64_t));
+    int nexp = 0;
+    for (int i = 0; i < ncreated; i++)
+        if (L.status[i] == 201 && L.rv[i]) srv[nexp++] = L.rv[i];
+    qsort(srv, (size_t)nexp, sizeof *srv, cmp_u64);
+    int ndistinct = 0;
+    for (int i = 0; i < nexp; i++)
+        if (i == 0 || srv[i] != srv[i - 1]) srv[ndistinct++] = srv[i];
+    if (ndistinct != nexp) fprintf(stderr, "watchload: %d creates returned a resourceVersion already seen\n", nexp - ndistinct);
+    nexp = ndistinct;
+    int64_t *resp_at = malloc(((size_t)nexp + 1) * sizeof(int64_t));
+    int64_t *send_at = malloc(((size_t)nexp + 1) * sizeof(int64_t));
+    for (int i = 0; i < ncreated; i++) {
+        if (L.status[i] != 201 || !L.rv[i]) continue;
+        uint64_t *f = bsearch(&L.rv[i], srv, (size_t)nexp, sizeof *srv, cmp_u64);
+        resp_at[f - srv] = L.t_resp[i];
+        send_at[f - srv] = L.t_send[i];
+    }
+    /* first/last receipt per expected event across watchers, for the fan-out spread */
+    int64_t *first_rx = malloc(((size_t)nexp + 1) * sizeof(int64_t));
+    int64_t *last_rx = calloc((size_t)nexp + 1, sizeof(int64_t));
+    for (int i = 0; i < nexp; i++) first_rx[i] = INT64_MAX;
+
+    size_t total_lat = 0;
+    for (int w = 0; w < k; w++)
+        if (conns[w].status == 200) total_lat += conns[w].nev < conns[w].ncap ? conns[w].nev : conns[w].ncap;
+    int64_t *lat = malloc((total_lat + 1) * sizeof(int64_t));
+    int64_t *lat_send = malloc((total_lat + 1) * sizeof(int64_t));
+    int64_t *first_lat = malloc(((size_t)k + 1) * sizeof(int64_t));
+    size_t nlat = 0, nfirst = 0;
+    long long received = 0, missing = 0, dup_or_order = 0, unknown_rv = 0, other = 0, beyond_cap = 0;
+    int complete = 0, closed_early = 0, bad_watchers = 0;
+    int first_bad = -1;
+    char *seen = malloc((size_t)nexp + 1);
+    for (int w = 0; w < k; w++) {
+        struct conn *c = &conns[w];
+        if (c->status != 200) continue;
+        if (c->state == C_CLOSED) closed_early++;
+        memset(seen, 0, (size_t)nexp + 1);
+        uint32_t m = c->nev < c->ncap ? c->nev : c->ncap;
+        beyond_cap += c->nev - m;
+        received += c->nev;
+        other += c->other_events;
+        int bad = c->other_events > 0 || c->nev > c->ncap;
+        uint64_t prev = 0;
+        int got = 0;
+        for (uint32_t e = 0; e < m; e++) {
+            uint64_t rv = c->rv[e];
+            if (e > 0 && rv <= prev) {
+                dup_or_order++;
+                bad = 1;
+            }
+            prev = rv > prev ? rv : prev;
+            uint64_t *f = bsearch(&rv, srv, (size_t)nexp, sizeof *srv, cmp_u64);
+            if (!f) {
+                unknown_rv++;
+                bad = 1;
+                continue;
+            }
+            size_t ix = (size_t)(f - srv);
+            if (seen[ix]) continue; /* counted as a duplicate above */
+            seen[ix] = 1;
+            got++;
+            int64_t l = c->t[e] - resp_at[ix];
+            lat_send[nlat] = c->t[e] - send_at[ix];
+            lat[nlat++] = l;
+            if (ix == 0) first_lat[nfirst++] = l;
+            if (c->t[e] < first_rx[ix]) first_rx[ix] = c->t[e];
+            if (c->t[e] > last_rx[ix]) last_rx[ix] = c->t[e];
+        }
+        missing += nexp - got;
+        if (got < nexp) bad = 1;
+        if (got == nexp && !bad) complete++;
+        if (bad) {
+            bad_watchers++;
+            if (first_bad < 0) first_bad = w;
+        }
+    }
+    kv("events_expected", "%lld", (long long)nexp * accepted);
+    kv("events_received", "%lld", received);
+    kv("events_missing", "%lld", missing);
+    kv("events_duplicate_or_out_of_order", "%lld", dup_or_order);
+    kv("events_unknown_rv", "%lld", unknown_rv);
+    kv("events_not_added", "%lld", other);
+    kv("events_beyond_expected", "%lld", beyond_cap);
+    kv("watchers_complete", "%d", complete);
+    kv("watchers_with_errors", "%d", bad_watchers);
+    kv("watchers_closed_early", "%d", closed_early);
+    if (first_bad >= 0) {
+        struct conn *c = &conns[first_bad];
+        fprintf(stderr, "watchload: first watcher with errors: #%d: %u ADDED events (expected %d), %u other%s%s, %s\n",
+                first_bad, c->nev, nexp, c->other_events, c->other_events ? ", first: " : "", c->first_other,
+                c->state == C_CLOSED ? "closed by the server" : "still open");
+    }
+    int64_t last_rx_all = 0;
+    for (int i = 0; i < nexp; i++) if (last_rx[i] > last_rx_all) last_rx_all = last_rx[i];
+    if (last_rx_all && nexp) {
+        double span = (double)(last_rx_all - load_start) / 1e9;
+        kv("events_delivered_per_s", "%.0f", span > 0 ? (double)nlat / span : 0);
+    }
+    report_dist("delivery", lat, nlat);
+    int64_t delivery_p99 = pct(lat, nlat, 0.99);
+    report_dist("delivery_from_send", lat_send, nlat);
+    report_dist("first_event_delivery", first_lat, nfirst);
+    int64_t *spread = malloc(((size_t)nexp + 1) * sizeof(int64_t));
+    size_t nspread = 0;
+    for (int i = 0; i < nexp; i++)
+        if (first_rx[i] != INT64_MAX) spread[nspread++] = last_rx[i] - first_rx[i];
+    report_dist("fanout_spread", spread, nspread);
+    if (create_p50 > 0) kv("ratio_delivery_p99_to_create_p50", "%.2f", (double)delivery_p99 / (double)create_p50);
+    kv("run_s", "%.3f", (double)(all_done - t0) / 1e9);
+    for (int i = 0; i < k; i++)
+        if (conns[i].state != C_CLOSED) conn_close(&conns[i], 0);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- scale --------------------------------- */
+
+static long proc_status_kb(int pid, const char *field) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    long v = -1;
+    size_t fl = strlen(field);
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
+            v = strtol(line + fl + 1, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return v;
+}
+
+/* utime+stime of PID in clock ticks */
+static long long proc_cpu_ticks(int pid) {
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) return -1;
+    unsigned long long ut = 0, st = 0;
+    /* fields after ") ": state(3) ... utime(14) stime(15) */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
+    return (long long)(ut + st);
+}
+
+static int count_fds(int pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", pid);
+    DIR *d = opendir(path);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+/* GET /api/v1/namespaces/default `count` times; keepalive: one connection, else a new connection each */
+static void measure_get(const char *prefix, int count, int keepalive) {
+    int64_t *v = malloc((size_t)count * sizeof(int64_t));
+    int nv = 0, errors = 0;
+    char err[256];
+    struct resp r;
+    int fd = -1;
+    int64_t deadline = now_ns() + 60000000000LL;
+    for (int i = 0; i < count && now_ns() < deadline; i++) {
+        int64_t t0 = now_ns();
+        if (fd < 0) fd = blocking_connect();
+        if (fd < 0) {
+            errors++;
+            continue;
+        }
+        int rc = simple_request(fd, "GET", "/api/v1/namespaces/default", NULL, &r, err, sizeof err);
+        int64_t t1 = now_ns();
+        if (rc || r.status != 200) {
+            if (errors++ == 0) fprintf(stderr, "watchload: %s: %s\n", prefix, rc ? err : "non-200");
+            close(fd);
+            fd = -1;
+            continue;
+        }
+        v[nv++] = t1 - t0;
+        if (!keepalive) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    if (fd >= 0) close(fd);
+    char key[128];
+    snprintf(key, sizeof key, "%s_errors", prefix);
+    kv(key, "%d", errors);
+    report_dist(prefix, v, (size_t)nv);
+    free(v);
+}
+
+/* services the watch sockets for ms milliseconds (they are idle: anything read is noted) */
+static void hold(int ms_) {
+    int64_t end = now_ns() + (int64_t)ms_ * 1000000LL;
+    while (now_ns() < end) poll_once(10);
+}
+
+static int run_scale(int w, int server_pid, int gets) {
+    raise_nofile(w + 64);
+    int fd = blocking_connect();
+    if (fd < 0) die("connect to 127.0.0.1:%d: %s", port, strerror(errno));
+    ensure_namespace(fd);
+    close(fd);
+    long clk = sysconf(_SC_CLK_TCK);
+
+    /* before: RSS, threads, fds, GET latency on an idle server */
+    measure_get("get_before", 50, 1); /* warm-up, reported as well */
+    long rss0 = proc_status_kb(server_pid, "VmRSS");
+    kv("server_rss_before_kb", "%ld", rss0);
+    kv("server_threads_before", "%ld", proc_status_kb(server_pid, "Threads"));
+    kv("server_fds_before", "%d", count_fds(server_pid));
+    {
+        long long busy0 = machine_busy_ticks(), srv0 = proc_cpu_ticks(server_pid);
+        double self0 = self_cpu_s();
+        int64_t g0 = now_ns();
+        measure_get("get_idle_keepalive", gets, 1);
+        hold(100);
+        measure_get("get_idle_newconn", gets, 0);
+        report_noise("get_idle_", busy0, machine_busy_ticks(), srv0, proc_cpu_ticks(server_pid), self0, self_cpu_s(),
+                     (double)(now_ns() - g0) / 1e9);
+    }
+
+    watch_req_len = (size_t)snprintf(watch_req, sizeof watch_req,
+                                     "GET /api/v1/namespaces/bench/services?watch=1&timeoutSeconds=600 HTTP/1.1\r\n"
+                                     "Host: 127.0.0.1:%d\r\nAccept: application/json\r\n\r\n", port);
+    record_events = 0;
+    nconns = w;
+    conns = calloc((size_t)w, sizeof *conns);
+    for (int i = 0; i < w; i++) conns[i].fd = -1;
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    long long cpu0 = proc_cpu_ticks(server_pid);
+    int64_t t0 = now_ns();
+    open_watchers();
+    int64_t t1 = now_ns();
+    long long cpu1 = proc_cpu_ticks(server_pid);
+    report_watch_open(t0, t1);
+    kv("server_cpu_while_opening_pct", "%.1f", 100.0 * (double)(cpu1 - cpu0) / (double)clk / ((double)(t1 - t0) / 1e9));
+
+    /* settle, then RSS and idle CPU over a 3 s hold */
+    hold(1000);
+    long long cpu2 = proc_cpu_ticks(server_pid);
+    int64_t t2 = now_ns();
+    hold(3000);
+    long long cpu3 = proc_cpu_ticks(server_pid);
+    int64_t t3 = now_ns();
+    kv("server_cpu_idle_with_watchers_pct", "%.1f", 100.0 * (double)(cpu3 - cpu2) / (double)clk / ((double)(t3 - t2) / 1e9));
+    long rss1 = proc_status_kb(server_pid, "VmRSS");
+    kv("server_rss_with_watchers_kb", "%ld", rss1);
+    kv("server_rss_hwm_kb", "%ld", proc_status_kb(server_pid, "VmHWM"));
+    kv("server_threads_with_watchers", "%ld", proc_status_kb(server_pid, "Threads"));
+    kv("server_fds_with_watchers", "%d", count_fds(server_pid));
+    if (accepted > 0) kv("server_rss_per_watcher_kb", "%.2f", (double)(rss1 - rss0) / accepted);
+
+    int open_before = accepted - closed_after_accept;
+    long long busy0 = machine_busy_ticks(), srv0 = proc_cpu_ticks(server_pid);
+    double self0 = self_cpu_s();
+    int64_t g0 = now_ns();
+    measure_get("get_with_watchers_keepalive", gets, 1);
+    hold(100);
+    measure_get("get_with_watchers_newconn", gets, 0);
+    report_noise("get_with_watchers_", busy0, machine_busy_ticks(), srv0, proc_cpu_ticks(server_pid), self0,
+                 self_cpu_s(), (double)(now_ns() - g0) / 1e9);
+    hold(500);
+    kv("watchers_open_at_end", "%d", accepted - closed_after_accept);
+    kv("watchers_closed_during_hold", "%d", closed_after_accept);
+    if (closed_after_accept) {
+        for (int i = 0; i < w; i++)
+            if (conns[i].status == 200 && conns[i].state == C_CLOSED) {
+                fprintf(stderr, "watchload: watcher %d closed by the server (errno %d, clean end %d)\n", i,
+                        conns[i].close_errno, conns[i].clean_end);
+                break;
+            }
+    }
+    (void)open_before;
+    for (int i = 0; i < w; i++)
+        if (conns[i].state != C_CLOSED) conn_close(&conns[i], 0);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: watchload fanout PORT K N [WARMUP [SERVER_PID]] | watchload scale PORT W SERVER_PID [GETS]\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    port = atoi(argv[2]);
+    memset(&server_addr, 0, sizeof server_addr);
+    server_addr.sin_family = AF_INET;
+    server_addr.sin_port = htons((uint16_t)port);
+    server_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (strcmp(argv[1], "fanout") == 0) {
+        int k = atoi(argv[3]), n = atoi(argv[4]), warm = argc > 5 ? atoi(argv[5]) : 20;
+        int pid = argc > 6 ? atoi(argv[6]) : 0;
+        if (k < 1 || n < 1 || warm < 0 || pid < 0) return 2;
+        kv("mode", "fanout");
+        return run_fanout(k, n, warm, pid);
+    }
+    if (strcmp(argv[1], "scale") == 0) {
+        int w = atoi(argv[3]), pid = atoi(argv[4]), gets = argc > 5 ? atoi(argv[5]) : 200;
+        if (w < 1 || pid < 1 || gets < 1) return 2;
+        kv("mode", "scale");
+        return run_scale(w, pid, gets);
+    }
+    fprintf(stderr, "watchload: unknown mode %s\n", argv[1]);
+    return 2;
+}
