@@ -29,11 +29,12 @@ let package = Package(
         .target(name: "KubeAPI", dependencies: ["JSON"]),
         .target(name: "Store", dependencies: ["SQLite", "JSON", "KubeAPI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Registry", dependencies: ["Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Controllers", dependencies: ["Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "APIServer", dependencies: ["HTTPServer", "Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
 
         // Executables.
         .executableTarget(name: "serviceplane", dependencies: [
-            "APIServer", "Registry", "Store", "HTTPServer",
+            "APIServer", "Controllers", "Registry", "Store", "HTTPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -49,6 +50,7 @@ let package = Package(
         .testTarget(name: "KubeAPITests", dependencies: ["KubeAPI", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "JSON", "KubeAPI"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Store", "KubeAPI", "JSON"]),
+        .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Registry", "Store", "KubeAPI", "JSON"]),
         .testTarget(name: "APIServerTests", dependencies: ["APIServer", "Registry", "Store", "HTTPServer", "KubeAPI", "JSON"]),
     ],
     swiftLanguageModes: [.v6]

@@ -192,6 +192,7 @@ cat "$SUMMARY"
 mkdir -p "$OUT_DIR"
 cp "$SUMMARY" "$OUT_DIR/http-summary.txt"
 cp "$WORK"/wrk-*.txt "$OUT_DIR/"
+[ "${SKIP_WATCH_BENCH:-0}" = "1" ] || { echo; BIN_DIR="$BIN_DIR" OUT_DIR="$OUT_DIR" scripts/bench-watch.sh; }
 
 if [ "${SKIP_JSON_BENCH:-0}" = "1" ]; then
   echo "== skipping serviceplane-bench json (SKIP_JSON_BENCH=1)"

@@ -24,7 +24,8 @@ extension APIHandler {
         }
         if let name = target.name {
             guard let namespace = itemNamespace(target) else { throw .pathNotFound }
-            let watching = target.legacyWatch || isWatch(request)
+            // Only the legacy `/watch/` prefix makes an item path a watch; `?watch=1` there is a plain GET (upstream).
+            let watching = target.legacyWatch
             switch request.method {
             case "GET" where watching: return try watch(request, info, namespace: target.namespace, name: name)
             case "GET": return try get(info, namespace: namespace, name: name, pretty: pretty)

@@ -58,7 +58,8 @@ extension APIHandler {
         }
         let result = try registry.patch(info, namespace: namespace, name: name, subresource: subresource,
                                         patch: Patch(type: type, body: body), options: options)
-        return Responses.json(bytes: result.object.bytes, object: result.object.object, pretty: pretty)
+        return Responses.json(bytes: result.object.bytes, object: result.object.object, pretty: pretty,
+                              headers: Responses.warningHeaders(result.warnings))
     }
 
     func delete(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String,

@@ -15,8 +15,13 @@ public final class APIHandler: HTTPHandler {
     /// Open watch streams, for their timeouts and bookmarks.
     let watchSessions: WatchSessions
 
-    public init(registry: Registry, serverAddress: String, maxBodyBytes: Int = 3 * 1024 * 1024, logger: Logger) {
+    /// Waits until the controllers have processed everything (`/debug/controllers/sync`); nil when none run.
+    let controllerSync: (@Sendable (_ timeout: Double) -> Int64?)?
+
+    public init(registry: Registry, serverAddress: String, maxBodyBytes: Int = 3 * 1024 * 1024,
+                controllerSync: (@Sendable (_ timeout: Double) -> Int64?)? = nil, logger: Logger) {
         self.registry = registry
+        self.controllerSync = controllerSync
         self.discovery = Discovery(resources: registry.resources, serverAddress: serverAddress)
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
@@ -55,6 +60,8 @@ public final class APIHandler: HTTPHandler {
         case "/healthz", "/livez", "/readyz":
             guard request.method == "GET" || request.method == "HEAD" else { throw .methodNotAllowed }
             return Responses.text("ok")
+        case "/debug/controllers/sync":
+            return try controllersSync(request, pretty: pretty)
         default:
             break
         }
@@ -77,5 +84,28 @@ public final class APIHandler: HTTPHandler {
         guard request.method == "GET" || request.method == "HEAD" else { throw .methodNotAllowed }
         guard ContentNegotiation.acceptsJSON(request.header("accept")) else { throw .notAcceptable }
         return Responses.json(document, pretty: pretty)
+    }
+
+    /// `GET /debug/controllers/sync[?timeoutSeconds=N]`: blocks until every controller has processed every change
+    /// up to the current resourceVersion (and the changes they made in turn), then answers
+    /// `{"resourceVersion":"N"}`; 504 when that takes longer than the timeout (default 30 s).
+    private func controllersSync(_ request: HTTPRequest, pretty: Bool) throws(StatusError) -> HTTPReply {
+        guard request.method == "GET" else { throw .methodNotAllowed }
+        var timeout = 30.0
+        if let text = request.queryValue("timeoutSeconds"), !text.isEmpty {
+            timeout = Double(try QueryValue.int64(text, name: "timeoutSeconds"))
+        }
+        let resourceVersion: Int64
+        if let controllerSync {
+            guard let synced = controllerSync(timeout) else {
+                throw StatusError(code: 504, reason: "Timeout",
+                                  message: "the controllers did not catch up within \(Int(timeout)) seconds",
+                                  details: .init(retryAfterSeconds: 1))
+            }
+            resourceVersion = synced
+        } else {
+            resourceVersion = registry.store.currentResourceVersion
+        }
+        return Responses.json(["resourceVersion": .string(String(resourceVersion))], pretty: pretty)
     }
 }

@@ -83,23 +83,25 @@ enum OptionParsing {
         var options = WatchOptions(labelSelector: list.labelSelector, fieldSelector: list.fieldSelector,
                                    resourceVersion: list.resourceVersion)
         let sendInitialEvents = request.queryValue("sendInitialEvents").map { QueryValue.bool($0) }
-        let allowBookmarks = request.queryValue("allowWatchBookmarks").map { QueryValue.bool($0) } ?? false
+        // `validateWatchOptions` (`internalversion/validation/validation.go`), in its order.
         var errors: [FieldError] = []
-        if let match = list.resourceVersionMatch, sendInitialEvents == nil {
-            errors.append(.forbidden("resourceVersionMatch",
-                                     "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
-            _ = match
+        let match = list.resourceVersionMatch ?? ""
+        if sendInitialEvents != nil, match != "NotOlderThan" {
+            errors.append(.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
         }
-        if let sendInitialEvents {
-            if list.resourceVersionMatch != "NotOlderThan" {
-                errors.append(.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch "
-                    + "to NotOlderThan"))
+        if !match.isEmpty {
+            if sendInitialEvents == nil {
+                errors.append(.forbidden("resourceVersionMatch",
+                                         "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"))
             }
-            if sendInitialEvents && !allowBookmarks {
-                errors.append(.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"))
+            if match != "NotOlderThan" {
+                errors.append(.notSupported("resourceVersionMatch", .string(match), supported: ["NotOlderThan"]))
             }
-            options.sendInitialEvents = sendInitialEvents
+            if list.continueToken != nil {
+                errors.append(.forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"))
+            }
         }
+        options.sendInitialEvents = sendInitialEvents ?? false
         if !errors.isEmpty { throw .invalidListOptions(errors) }
         return options
     }

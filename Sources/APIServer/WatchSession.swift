@@ -44,6 +44,8 @@ final class WatchSession: Sendable {
         case .object(let type, let object):
             return stream.write(lineCache.line(type: type, object: object))
         case .initialEventsEnd(let resourceVersion):
+            // Announced only to clients that allow bookmarks (`cache_watcher.go`).
+            guard allowBookmarks else { return true }
             return write(type: "BOOKMARK", objectBytes: bookmarkObject(resourceVersion, initialEventsEnd: true))
         case .error(let error):
             let written = write(type: "ERROR", objectBytes: error.statusObject.serialized())

@@ -17,6 +17,8 @@ final class WatchSessions: Sendable {
     /// Shared by all sessions: the current event's encoding.
     let lineCache = WatchLineCache()
     private let sessions = Mutex<[ObjectIdentifier: WatchSession]>([:])
+    /// Runs the per-session deadline and pre-deadline bookmark events.
+    private let clock = DispatchQueue(label: "serviceplane.watch.clock")
     nonisolated(unsafe) private let timer: any DispatchSourceTimer =
         DispatchSource.makeTimerSource(queue: DispatchQueue(label: "serviceplane.watch.timer"))
 
@@ -30,8 +32,19 @@ final class WatchSessions: Sendable {
 
     deinit { timer.cancel() }
 
+    /// Tracks a session and arms its two clock events precisely: the end of the stream at its deadline, and
+    /// (with bookmarks) one bookmark two seconds before it, as `cacher.go` aims.
     func add(_ session: WatchSession) {
         sessions.withLock { $0[ObjectIdentifier(session)] = session }
+        let remaining = session.deadline - Self.monotonicSeconds()
+        clock.asyncAfter(deadline: .now() + max(0, remaining)) { [weak session] in session?.stream.finish() }
+        if session.allowBookmarks, remaining > 2 {
+            clock.asyncAfter(deadline: .now() + remaining - 2) { [weak self, weak session] in
+                guard let self, let session, !session.stream.isClosed else { return }
+                let now = Self.monotonicSeconds()
+                self.registry.atQuiescentPoint { session.bookmark($0, now: now) }
+            }
+        }
     }
 
     func remove(_ session: WatchSession) {
@@ -40,20 +53,14 @@ final class WatchSessions: Sendable {
 
     var count: Int { sessions.withLock { $0.count } }
 
-    /// Ends timed-out streams and emits due bookmarks.
+    /// Emits the periodic (once a minute) bookmarks.
     func tick() {
         let now = Self.monotonicSeconds()
         let all = sessions.withLock { Array($0.values) }
         var due: [WatchSession] = []
         for session in all {
-            if now >= session.deadline {
-                session.stream.finish()
-                continue
-            }
-            guard session.allowBookmarks else { continue }
-            let sinceLast = session.secondsSinceBookmark(now: now)
-            let nearDeadline = session.deadline - now <= 2 && sinceLast > 2
-            if sinceLast >= bookmarkInterval || nearDeadline { due.append(session) }
+            guard session.allowBookmarks, session.deadline - now > 2 else { continue }
+            if session.secondsSinceBookmark(now: now) >= bookmarkInterval { due.append(session) }
         }
         guard !due.isEmpty else { return }
         registry.atQuiescentPoint { resourceVersion in

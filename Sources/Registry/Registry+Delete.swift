@@ -28,6 +28,11 @@ extension Registry {
             if case .keep(let marked) = try strategy.beforeDelete(existing.object, options: options, now: now) {
                 object = marked
                 keep = true
+            } else if (object["metadata"]?["deletionGracePeriodSeconds"]?.intValue ?? 0) > 0 {
+                // A graceful deletion cut short (kubelet's final `gracePeriodSeconds: 0`): the grace period is over,
+                // so finalizers, if any, now hold an object whose deletion is due (`rest.BeforeDelete`).
+                object["metadata"]?["deletionTimestamp"] = .string(SystemFields.timestamp(now))
+                object["metadata"]?["deletionGracePeriodSeconds"] = .int(0)
             }
             Self.applyPropagationFinalizers(&object, options: options)
             if !(object["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty {

@@ -62,8 +62,9 @@ extension Registry {
                 : store.claims(resource: info.storageKey, namespace: storedNamespace, name: name)
 
             CanonicalOrder.apply(&object)
+            let warnings = subresource == nil ? strategy.warningsOnUpdate(object, old: existing.object) : []
             if Self.sameIgnoringResourceVersion(object, existing.object) {
-                return WriteResult(object: existing, created: false, warnings: [])  // no-op: no new resourceVersion
+                return WriteResult(object: existing, created: false, warnings: warnings)  // no-op: no new resourceVersion
             }
             let finalizing = Self.lastFinalizerRemoved(object, old: existing.object)
             if options.dryRun {
@@ -72,7 +73,7 @@ extension Registry {
                 return WriteResult(object: StoredObject(namespace: storedNamespace, name: name,
                                                         resourceVersion: existing.resourceVersion,
                                                         object: preview, bytes: preview.serialized()),
-                                   created: false, warnings: [])
+                                   created: false, warnings: warnings)
             }
             let mutation: StoreMutation = finalizing
                 ? .delete(resource: info.storageKey, namespace: storedNamespace, name: name,
@@ -87,8 +88,7 @@ extension Registry {
                                               resourceVersion: events[0].resourceVersion, stamping: object)
                     return WriteResult(object: result, created: false, warnings: [])
                 }
-                return WriteResult(object: events[0].object, created: false,
-                                   warnings: subresource == nil ? strategy.warningsOnUpdate(object, old: existing.object) : [])
+                return WriteResult(object: events[0].object, created: false, warnings: warnings)
             } catch .conflict where requested.isEmpty {
                 continue
             } catch .claimTaken {
@@ -137,7 +137,8 @@ extension Registry {
         var errors = ObjectMetaValidation.validateCreate(metadata: object["metadata"], namespaced: info.namespaced,
                                                          nameRule: info.nameRule, isCoreGroup: info.group.isEmpty)
         errors += ObjectMetaValidation.validateUpdate(new: object["metadata"], old: old["metadata"], isCoreGroup: info.group.isEmpty)
-        if subresource == "status" {
+        if subresource != nil {
+            // Subresource writes (status, binding, finalize) change only what their preparation let through.
             errors += strategy.validateStatusUpdate(object, old: old)
         } else {
             errors += strategy.validate(object)

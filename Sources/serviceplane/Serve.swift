@@ -1,5 +1,7 @@
 import APIServer
 import ArgumentParser
+import Controllers
+import Foundation
 import HTTPServer
 import Logging
 import Registry
@@ -44,6 +46,24 @@ struct Serve: ParsableCommand {
     @Option(help: "Addresses given to LoadBalancer Services (a CIDR or first-last); 'none' leaves them pending.")
     var loadBalancerIPRange = "172.18.255.200-172.18.255.250"
 
+    @Option(help: "Controllers to run, comma-separated (endpointslice, podsimulator, garbagecollector, namespace), or '*'.")
+    var controllers = "*"
+
+    @Option(help: "Simulate the scheduler and kubelet for Pods (bind, IP, Running, Ready, graceful removal).")
+    var simulatePods = true
+
+    @Option(help: "Virtual node names Pods are bound to, comma-separated.")
+    var nodes = "node-1,node-2,node-3"
+
+    @Option(help: "Pod IPs are given from this IPv4 CIDR.")
+    var podCIDR = "10.244.0.0/16"
+
+    @Option(help: "Seconds a simulated Pod stays Pending (ContainerCreating) before it runs.")
+    var podReadyDelay: Double = 0
+
+    @Option(help: "Most endpoints in one EndpointSlice (1-1000).")
+    var maxEndpointsPerSlice: Int = 100
+
     @Option(help: "Most simultaneous client connections (watches included); stay below the open-files limit.")
     var maxConnections: Int = 15_000
 
@@ -61,9 +81,43 @@ struct Serve: ParsableCommand {
             throw ValidationError("--durability must be normal or full")
         }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...1000).contains(maxEndpointsPerSlice) else { throw ValidationError("--max-endpoints-per-slice must be 1-1000") }
+        guard podReadyDelay >= 0 else { throw ValidationError("--pod-ready-delay must not be negative") }
+        for name in controllerNames where !ControllerManager.allNames.contains(name) {
+            throw ValidationError("unknown controller \(name); known: \(ControllerManager.allNames.joined(separator: ", "))")
+        }
         guard watchHistory >= 1, watchHistoryWindow >= 0 else {
             throw ValidationError("--watch-history must be positive and --watch-history-window not negative")
         }
+    }
+
+    /// The controllers selected by `--controllers` and `--simulate-pods`.
+    var controllerNames: [String] {
+        let names = controllers == "*" ? ControllerManager.allNames
+            : controllers.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return simulatePods ? names : names.filter { $0 != "podsimulator" }
+    }
+
+    func makeControllers(_ registry: Registry, logger: Logger) throws -> [any Controller] {
+        var made: [any Controller] = []
+        for name in controllerNames {
+            switch name {
+            case "endpointslice":
+                made.append(EndpointSliceController(registry: registry, maxEndpointsPerSlice: maxEndpointsPerSlice, logger: logger))
+            case "podsimulator":
+                let names = nodes.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                do {
+                    made.append(try PodSimulator(registry: registry, configuration: .init(
+                        nodes: names, podCIDR: podCIDR, readyDelay: podReadyDelay), logger: logger))
+                } catch {
+                    throw ValidationError(error.message)
+                }
+            case "garbagecollector": made.append(GarbageCollector(registry: registry, logger: logger))
+            case "namespace": made.append(NamespaceController(registry: registry, logger: logger))
+            default: break
+            }
+        }
+        return made
     }
 
     func run() throws {
@@ -104,7 +158,12 @@ struct Serve: ParsableCommand {
         let boundPort = try server.start()
         let address = "\(bindAddress):\(boundPort)"
         registry.reconcileKubernetesService(host: bindAddress, port: Int(boundPort))
-        handler.install(APIHandler(registry: registry, serverAddress: address, logger: logger))
+        let manager = ControllerManager(registry: registry, controllers: try makeControllers(registry, logger: logger),
+                                        logger: logger)
+        try manager.start()
+        defer { manager.stop() }
+        handler.install(APIHandler(registry: registry, serverAddress: address,
+                                   controllerSync: { timeout in manager.waitForSync(timeout: timeout) }, logger: logger))
         let maintenance = Maintenance(every: 10) {
             registry.reconcileKubernetesService(host: bindAddress, port: Int(boundPort))
         }

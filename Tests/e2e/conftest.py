@@ -42,11 +42,16 @@ def _time_limit(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def server(tmp_path: pathlib.Path) -> Iterator[Server]:
-    """A fresh serviceplane on 127.0.0.1:<random port> with its own database; killed at teardown."""
+    """A fresh serviceplane on 127.0.0.1:<random port> with its own database; killed at teardown.
+
+    It runs without the pod simulator, so these tests see the API server's own semantics (a Pod stays
+    unscheduled and Pending, and deleting it is immediate); tests of the controllers use `running_server`
+    or the `simulated_server` fixture, which run the default configuration.
+    """
     binary = binary_path()
     if not binary.is_file() or not os.access(binary, os.X_OK):
         pytest.fail(f"serviceplane binary not found at {binary}: run `make build` or set SERVICEPLANE_BIN")
-    srv = Server(binary, tmp_path)
+    srv = Server(binary, tmp_path, extra_args=("--simulate-pods", "false"))
     try:
         srv.start()
         yield srv
@@ -67,3 +72,20 @@ def kube(server: Server) -> Iterator[KubeClients]:
         clients.close()
 
 
+
+
+@pytest.fixture
+def simulated_server(tmp_path: pathlib.Path) -> Iterator[Server]:
+    """A fresh serviceplane in its default configuration: every controller, the pod simulator included."""
+    binary = binary_path()
+    if not binary.is_file() or not os.access(binary, os.X_OK):
+        pytest.fail(f"serviceplane binary not found at {binary}: run `make build` or set SERVICEPLANE_BIN")
+    srv = Server(binary, tmp_path)
+    try:
+        srv.start()
+        yield srv
+    finally:
+        try:
+            srv.kill()
+        finally:
+            print(srv.log_tail())

@@ -594,8 +594,13 @@ def open_watch(server: "Server", path: str, **params: Any) -> WatchStream:
 
 
 @contextlib.contextmanager
-def running_server(workdir: pathlib.Path, extra_args: tuple[str, ...] = ()):
-    """A Server started with extra command-line arguments, cleaned up like conftest's `server` fixture."""
+def running_server(workdir: pathlib.Path, extra_args: tuple[str, ...] = (), simulate_pods: bool = False):
+    """A Server started with extra command-line arguments, cleaned up like conftest's `server` fixture.
+
+    Like that fixture it runs without the pod simulator unless `simulate_pods` is set.
+    """
+    if not simulate_pods:
+        extra_args = ("--simulate-pods", "false", *extra_args)
     binary = binary_path()
     if not binary.is_file() or not os.access(binary, os.X_OK):
         raise ServerError(f"serviceplane binary not found at {binary}: run `make build` or set SERVICEPLANE_BIN")

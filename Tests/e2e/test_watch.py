@@ -194,8 +194,9 @@ def test_namespaces_watch_streams_existing_namespaces_then_new_ones(server):
 
 @pytest.mark.parametrize("value", ["0", "false", "False", "FALSE"])
 def test_false_watch_values_return_a_plain_list(server, value):
-    server.create(services_path("default"), service("web"))
-    resp = server.get(services_path("default"), params={"watch": value})
+    ns = server.create_namespace()
+    server.create(services_path(ns), service("web"))
+    resp = server.get(services_path(ns), params={"watch": value})
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["kind"] == "ServiceList"
@@ -415,8 +416,12 @@ def test_noop_update_emits_no_event(server):
 
 @pytest.fixture
 def small_history(tmp_path):
-    """A server keeping only the last 5 events (and no time window), so compaction is observable."""
-    with running_server(tmp_path / "small", ("--watch-history", "5", "--watch-history-window", "0")) as srv:
+    """A server keeping only the last 5 events (and no time window), so compaction is observable.
+
+    No controllers run, so the only events are the test's own (the history counts every resource's events).
+    """
+    with running_server(tmp_path / "small", ("--watch-history", "5", "--watch-history-window", "0",
+                                             "--controllers", "")) as srv:
         yield srv
 
 
@@ -904,13 +909,14 @@ def test_watch_from_a_resource_version_recorded_before_kill9_replays_later_chang
 def test_python_watch_stream_yields_typed_added_modified_deleted(server, kube):
     from kubernetes import client, watch
 
-    kube.core.create_namespaced_service("default", client.V1Service(
+    ns = server.create_namespace()
+    kube.core.create_namespaced_service(ns, client.V1Service(
         metadata=client.V1ObjectMeta(name="py1"),
         spec=client.V1ServiceSpec(selector={"app": "py"}, ports=[client.V1ServicePort(port=80)])))
     seen = []
     w = watch.Watch()
     started = time.monotonic()
-    for event in w.stream(kube.core.list_namespaced_service, "default", timeout_seconds=3):
+    for event in w.stream(kube.core.list_namespaced_service, ns, timeout_seconds=3):
         obj = event["object"]
         assert isinstance(obj, client.V1Service), type(obj)
         assert obj.metadata.resource_version and obj.metadata.resource_version.isdigit()
@@ -918,11 +924,11 @@ def test_python_watch_stream_yields_typed_added_modified_deleted(server, kube):
         seen.append((event["type"], obj.metadata.name))
         if (event["type"], obj.metadata.name) == ("ADDED", "py1"):
             # A JSON patch (list body), so this test does not depend on strategic merge patch support.
-            kube.core.patch_namespaced_service("py1", "default",
+            kube.core.patch_namespaced_service("py1", ns,
                                                [{"op": "add", "path": "/metadata/labels", "value": {"a": "b"}}])
         elif event["type"] == "MODIFIED":
             assert obj.metadata.labels == {"a": "b"}
-            kube.core.delete_namespaced_service("py1", "default")
+            kube.core.delete_namespaced_service("py1", ns)
         elif event["type"] == "DELETED":
             w.stop()
     assert seen == [("ADDED", "py1"), ("MODIFIED", "py1"), ("DELETED", "py1")]
@@ -933,24 +939,25 @@ def test_python_watch_stream_yields_typed_added_modified_deleted(server, kube):
 def test_python_watch_resumes_from_resource_version(server, kube):
     from kubernetes import client, watch
 
-    listed = kube.core.list_namespaced_service("default")
+    ns = server.create_namespace()
+    listed = kube.core.list_namespaced_service(ns)
     for name in ("r1", "r2"):
-        server.create(services_path("default"), service(name))
+        server.create(services_path(ns), service(name))
     w = watch.Watch()
     first = [(e["type"], e["object"].metadata.name)
-             for e in w.stream(kube.core.list_namespaced_service, "default", timeout_seconds=1,
+             for e in w.stream(kube.core.list_namespaced_service, ns, timeout_seconds=1,
                                resource_version=listed.metadata.resource_version)]
     assert first == [("ADDED", "r1"), ("ADDED", "r2")]
     resume_from = w.resource_version
-    assert resume_from == server.read(services_path("default", "r2"))["metadata"]["resourceVersion"]
-    label(server, services_path("default", "r1"), {"v": "2"})
-    server.create(services_path("default"), service("r3"))
+    assert resume_from == server.read(services_path(ns, "r2"))["metadata"]["resourceVersion"]
+    label(server, services_path(ns, "r1"), {"v": "2"})
+    server.create(services_path(ns), service("r3"))
     w2 = watch.Watch()
     second = [(e["type"], e["object"].metadata.name)
-              for e in w2.stream(kube.core.list_namespaced_service, "default", timeout_seconds=1,
+              for e in w2.stream(kube.core.list_namespaced_service, ns, timeout_seconds=1,
                                  resource_version=resume_from)]
     assert second == [("MODIFIED", "r1"), ("ADDED", "r3")]
-    assert isinstance(kube.core.read_namespaced_service("r3", "default"), client.V1Service)
+    assert isinstance(kube.core.read_namespaced_service("r3", ns), client.V1Service)
 
 
 @pytest.mark.timeout(30)
@@ -1051,16 +1058,19 @@ def split_json_documents(text: str) -> list[dict]:
 def test_kubectl_get_watch_prints_later_changes(server, tmp_path):
     # kubectl get svc -w lists, then watches from the list's resourceVersion (§18.1); without -o it asks for
     # server-side Tables, which are not served yet, so -o name and -o json are used.
-    server.create(services_path("default"), service("before"))
-    by_name = KubectlProcess(server, tmp_path / "name", "get", "svc", "-w", "--request-timeout=4s", "-o", "name")
-    as_json = KubectlProcess(server, tmp_path / "json", "get", "svc", "-w", "--request-timeout=4s", "-o", "json")
+    ns = server.create_namespace()
+    server.create(services_path(ns), service("before"))
+    by_name = KubectlProcess(server, tmp_path / "name", "get", "svc", "-n", ns, "-w", "--request-timeout=4s",
+                             "-o", "name")
+    as_json = KubectlProcess(server, tmp_path / "json", "get", "svc", "-n", ns, "-w", "--request-timeout=4s",
+                             "-o", "json")
     try:
         # Once the listed object is printed, later changes reach kubectl through the watch (replayed from the
         # list RV even if the watch request itself comes later).
         by_name.wait_for_line("service/before", timeout=15)
         as_json.wait_for_line('"name": "before"', timeout=15)
-        server.create(services_path("default"), service("after"))
-        label(server, services_path("default", "before"), {"v": "2"})
+        server.create(services_path(ns), service("after"))
+        label(server, services_path(ns, "before"), {"v": "2"})
         by_name.finish(timeout=20)
         as_json.finish(timeout=20)
     finally:
@@ -1079,14 +1089,15 @@ def test_kubectl_get_watch_prints_later_changes(server, tmp_path):
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 @pytest.mark.timeout(45)
 def test_kubectl_wait_for_delete_returns_when_the_pod_goes(server, tmp_path):
-    server.create(pods_path("default"), pod("p1"))
+    ns = server.create_namespace()
+    server.create(pods_path(ns), pod("p1"))
     started = time.monotonic()
-    waiter = KubectlProcess(server, tmp_path, "wait", "--for=delete", "pod/p1", "--timeout=10s")
+    waiter = KubectlProcess(server, tmp_path, "wait", "-n", ns, "--for=delete", "pod/p1", "--timeout=10s")
     try:
         time.sleep(2.0)  # let kubectl get past its GET and list into the watch
         assert waiter.proc.poll() is None, f"kubectl wait exited before the delete: {waiter.report()}"
         deleted_at = time.monotonic()
-        assert server.delete(pods_path("default", "p1")).status_code == 200  # unscheduled: gone at once
+        assert server.delete(pods_path(ns, "p1")).status_code == 200  # unscheduled: gone at once
         code = waiter.finish(timeout=20)
     finally:
         waiter.kill()

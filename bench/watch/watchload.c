@@ -41,8 +41,10 @@
 
 #define MAX_PENDING 256          /* watch connections at once that are connecting or awaiting headers */
 #define OPEN_DEADLINE_S 120      /* to open all watchers */
+#define OPEN_STALL_S 15          /* ... and at most this long without any watcher answered or failed */
 #define IO_TIMEOUT_S 10          /* blocking socket send/receive timeout */
 #define EVENT_DEADLINE_S 60      /* after the last create's 201, at most this long for events to arrive */
+#define QUIET_MS 1000            /* the fan-out run ends once no event arrived for this long */
 
 static int port;
 static struct sockaddr_in server_addr;
@@ -156,7 +158,9 @@ static int roundtrip(int fd, const char *req, size_t req_len, struct resp *r, ch
         ssize_t n = recv(fd, rt_buf + have, sizeof rt_buf - 1 - have, 0);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
-            snprintf(err, errlen, "recv: %s", n == 0 ? "connection closed" : strerror(errno));
+            snprintf(err, errlen, "recv: %s", n == 0 ? "connection closed"
+                                               : (errno == EAGAIN || errno == EWOULDBLOCK) ? "no answer within the socket timeout"
+                                                                                           : strerror(errno));
             return -1;
         }
         have += (size_t)n;
@@ -214,12 +218,13 @@ static int simple_request(int fd, const char *method, const char *path, const ch
     return roundtrip(fd, req, (size_t)n, r, err, errlen);
 }
 
-static void ensure_namespace(int fd) {
+static void ensure_namespace(int fd, const char *name) {
     struct resp r;
-    char err[256];
-    if (simple_request(fd, "POST", "/api/v1/namespaces", "{\"metadata\":{\"name\":\"bench\"}}", &r, err, sizeof err))
-        die("creating namespace bench: %s", err);
-    if (r.status != 201 && r.status != 409) die("creating namespace bench: HTTP %d: %.300s", r.status, r.body);
+    char err[256], body[256];
+    snprintf(body, sizeof body, "{\"metadata\":{\"name\":\"%s\"}}", name);
+    if (simple_request(fd, "POST", "/api/v1/namespaces", body, &r, err, sizeof err))
+        die("creating namespace %s: %s", name, err);
+    if (r.status != 201 && r.status != 409) die("creating namespace %s: HTTP %d: %.300s", name, r.status, r.body);
 }
 
 /* ---------------------------------------------------------------- watch connections -------------------- */
@@ -241,12 +246,13 @@ struct conn {
     char *line;            /* partial event line */
     size_t line_len, line_cap;
     int64_t t_headers;     /* when the headers were complete */
-    /* events (fanout) */
-    uint32_t nev;          /* ADDED events received (all, even beyond cap) */
-    uint32_t ncap;
+    /* events (fanout): every ADDED/MODIFIED/DELETED event, in arrival order */
+    uint32_t nev, ncap;
     uint64_t *rv;
     int64_t *t;
-    uint32_t other_events; /* events whose type is not ADDED */
+    uint8_t *ty;           /* EV_ADDED, EV_MODIFIED, EV_DELETED */
+    uint32_t nadded;
+    uint32_t unexpected;   /* lines that are no object event (BOOKMARK, ERROR, unparseable) */
     char first_other[160];
 };
 
@@ -256,19 +262,27 @@ static int epfd;
 static char watch_req[1024];
 static size_t watch_req_len;
 static int record_events;   /* fanout: store every event */
+static int64_t last_event_at; /* when any watcher last received an event line */
+enum { EV_ADDED, EV_MODIFIED, EV_DELETED };
+static const char *const EV_NAMES[] = {"ADDED", "MODIFIED", "DELETED"};
 static int pending;         /* connections connecting or awaiting headers */
 static int accepted, rejected;
 static int closed_after_accept;
 static int status_counts[600];
 static int connect_failures;
 static int closed_before_headers;
+static int unanswered;      /* connected, request sent, no response headers by the deadline */
+static int not_attempted;   /* never opened: the open phase gave up first */
+static int64_t last_progress;
 
 static void conn_close(struct conn *c, int err) {
     if (c->state == C_CLOSED) return;
     if (c->state == C_CONNECTING || c->state == C_HEADERS) {
         pending--;
         rejected++;
-        if (c->state == C_CONNECTING && err) connect_failures++;
+        last_progress = now_ns();
+        if (err == ETIMEDOUT) unanswered++;
+        else if (c->state == C_CONNECTING && err) connect_failures++;
         else closed_before_headers++;
     } else if (c->state == C_BODY && c->status == 200) {
         closed_after_accept++;
@@ -309,18 +323,33 @@ static int conn_open(struct conn *c, int idx) {
 static void handle_line(struct conn *c, const char *line, size_t len, int64_t t) {
     (void)len;
     if (!record_events) return;
+    last_event_at = t;
     const char *ty = strstr(line, "\"type\":\"");
-    if (!ty || strncmp(ty + 8, "ADDED\"", 6) != 0) {
-        if (c->other_events++ == 0) snprintf(c->first_other, sizeof c->first_other, "%.150s", line);
-        return;
+    int type = -1;
+    if (ty) {
+        ty += 8;
+        if (strncmp(ty, "ADDED\"", 6) == 0) type = EV_ADDED;
+        else if (strncmp(ty, "MODIFIED\"", 9) == 0) type = EV_MODIFIED;
+        else if (strncmp(ty, "DELETED\"", 8) == 0) type = EV_DELETED;
     }
     const char *p = strstr(line, "\"resourceVersion\":\"");
     uint64_t rv = p ? strtoull(p + 19, NULL, 10) : 0;
-    if (c->nev < c->ncap) {
-        c->rv[c->nev] = rv;
-        c->t[c->nev] = t;
+    if (type < 0 || rv == 0) {
+        if (c->unexpected++ == 0) snprintf(c->first_other, sizeof c->first_other, "%.150s", line);
+        return;
     }
+    if (c->nev == c->ncap) {
+        c->ncap = c->ncap ? 2 * c->ncap : 1024;
+        c->rv = realloc(c->rv, c->ncap * sizeof *c->rv);
+        c->t = realloc(c->t, c->ncap * sizeof *c->t);
+        c->ty = realloc(c->ty, c->ncap * sizeof *c->ty);
+        if (!c->rv || !c->t || !c->ty) die("out of memory for events");
+    }
+    c->rv[c->nev] = rv;
+    c->t[c->nev] = t;
+    c->ty[c->nev] = (uint8_t)type;
     c->nev++;
+    if (type == EV_ADDED) c->nadded++;
 }
 
 static void body_bytes(struct conn *c, const char *p, size_t n, int64_t t) {
@@ -461,6 +490,7 @@ static void conn_event(int idx, uint32_t events) {
         char *te = strcasestr(c->hdr, "\r\ntransfer-encoding: chunked");
         c->chunked = te && te < e;
         c->t_headers = t;
+        last_progress = t;
         pending--;
         if (status == 200) {
             accepted++;
@@ -492,6 +522,7 @@ static void poll_once(int timeout_ms) {
 static void open_watchers(void) {
     int next = 0;
     int64_t deadline = now_ns() + (int64_t)OPEN_DEADLINE_S * 1000000000LL;
+    last_progress = now_ns();
     while (now_ns() < deadline) {
         while (next < nconns && pending < MAX_PENDING) {
             conn_open(&conns[next], next);
@@ -499,11 +530,19 @@ static void open_watchers(void) {
         }
         if (next == nconns && pending == 0) break;
         poll_once(10);
+        if (now_ns() - last_progress > (int64_t)OPEN_STALL_S * 1000000000LL) {
+            fprintf(stderr, "watchload: no watcher answered for %d s (%d accepted, %d waiting for headers); giving up\n",
+                    OPEN_STALL_S, accepted, pending);
+            break;
+        }
     }
     /* anything still pending at the deadline counts as rejected */
     for (int i = 0; i < nconns; i++)
         if (conns[i].state == C_CONNECTING || conns[i].state == C_HEADERS) conn_close(&conns[i], ETIMEDOUT);
-    for (int i = next; i < nconns; i++) rejected++;
+    for (int i = next; i < nconns; i++) {
+        rejected++;
+        not_attempted++;
+    }
 }
 
 static void raise_nofile(int need) {
@@ -524,6 +563,8 @@ static void report_watch_open(int64_t t0, int64_t t1) {
     kv("watchers_rejected", "%d", rejected);
     kv("watchers_connect_failures", "%d", connect_failures);
     kv("watchers_closed_before_headers", "%d", closed_before_headers);
+    kv("watchers_unanswered", "%d", unanswered);
+    kv("watchers_not_attempted", "%d", not_attempted);
     for (int s = 1; s < 600; s++)
         if (s != 200 && status_counts[s]) {
             char key[64];
@@ -581,9 +622,10 @@ struct loader {
     int64_t *t_send, *t_resp;
     uint64_t *rv;
     int *status;
-    volatile int done;      /* creates finished (ok or not) */
-    volatile int ok;        /* creates answered 201 */
-    volatile int finished;  /* thread exited */
+    int done;      /* creates finished (ok or not); atomic */
+    int ok;        /* creates answered 201; atomic */
+    int finished;  /* thread exited; atomic */
+    int stop;      /* set by the main thread: stop sending; atomic */
     char err[300];
 };
 
@@ -592,12 +634,12 @@ static void *loader_main(void *arg) {
     int fd = blocking_connect();
     if (fd < 0) {
         snprintf(L->err, sizeof L->err, "loader connect: %s", strerror(errno));
-        L->finished = 1;
+        __atomic_store_n(&L->finished, 1, __ATOMIC_RELEASE);
         return NULL;
     }
     char body[512], err[256];
     struct resp r;
-    for (int i = 0; i < L->n; i++) {
+    for (int i = 0; i < L->n && !__atomic_load_n(&L->stop, __ATOMIC_ACQUIRE); i++) {
         snprintf(body, sizeof body,
                  "{\"metadata\":{\"name\":\"p-%d\",\"labels\":{\"app\":\"bench\"}},"
                  "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}",
@@ -615,14 +657,13 @@ static void *loader_main(void *arg) {
         L->t_resp[i] = now_ns();
         L->status[i] = r.status;
         L->rv[i] = r.status == 201 ? find_rv(r.body) : 0;
-        if (r.status == 201) L->ok++;
+        if (r.status == 201) __atomic_add_fetch(&L->ok, 1, __ATOMIC_RELEASE);
         if (r.status != 201 && L->err[0] == 0)
             snprintf(L->err, sizeof L->err, "create %d: HTTP %d: %.200s", i + 1, r.status, r.body);
-        L->done = i + 1;
+        __atomic_store_n(&L->done, i + 1, __ATOMIC_RELEASE);
     }
     close(fd);
-    __sync_synchronize();
-    L->finished = 1;
+    __atomic_store_n(&L->finished, 1, __ATOMIC_RELEASE);
     return NULL;
 }
 
@@ -635,16 +676,18 @@ static int run_fanout(int k, int n, int warmup, int server_pid) {
     raise_nofile(k + 64);
     int fd = blocking_connect();
     if (fd < 0) die("connect to 127.0.0.1:%d: %s", port, strerror(errno));
-    ensure_namespace(fd);
+    ensure_namespace(fd, "bench");
+    ensure_namespace(fd, "bench-warmup");
     struct resp r;
     char err[256];
-    /* warm-up creates (before the list, so no watcher sees them): keep first-request costs out of the figures */
+    /* warm-up creates in another namespace (no watcher sees them or what the server's controllers do to them):
+     * keep first-request costs out of the figures */
     for (int i = 0; i < warmup; i++) {
         char body[512];
         snprintf(body, sizeof body,
                  "{\"metadata\":{\"name\":\"warm-%d\",\"labels\":{\"app\":\"warm\"}},"
                  "\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"nginx\"}]}}", i + 1);
-        if (simple_request(fd, "POST", "/api/v1/namespaces/bench/pods", body, &r, err, sizeof err))
+        if (simple_request(fd, "POST", "/api/v1/namespaces/bench-warmup/pods", body, &r, err, sizeof err))
             die("warm-up create: %s", err);
         if (r.status != 201) die("warm-up create: HTTP %d: %.300s", r.status, r.body);
     }
@@ -663,13 +706,7 @@ static int run_fanout(int k, int n, int warmup, int server_pid) {
     record_events = 1;
     nconns = k;
     conns = calloc((size_t)k, sizeof *conns);
-    uint32_t cap = (uint32_t)n + 16;
-    for (int i = 0; i < k; i++) {
-        conns[i].fd = -1;
-        conns[i].ncap = cap;
-        conns[i].rv = malloc(cap * sizeof(uint64_t));
-        conns[i].t = malloc(cap * sizeof(int64_t));
-    }
+    for (int i = 0; i < k; i++) conns[i].fd = -1;
     epfd = epoll_create1(EPOLL_CLOEXEC);
     int64_t t0 = now_ns();
     open_watchers();
@@ -692,17 +729,21 @@ static int run_fanout(int k, int n, int warmup, int server_pid) {
     int64_t load_start = now_ns();
     if (pthread_create(&th, NULL, loader_main, &L)) die("pthread_create");
 
-    /* watch until every accepted watcher has n ADDED events, or EVENT_DEADLINE_S after the loader ended */
+    /* watch until every open watcher has an ADDED event per successful create (or EVENT_DEADLINE_S after the
+     * loader ended), then until no watcher received anything for QUIET_MS: the server's controllers may follow
+     * each create with MODIFIED events, and duplicates would trail too */
     int64_t loader_end = 0;
     int64_t hard_deadline = load_start + (int64_t)(n / 10 + 300) * 1000000000LL; /* >= 10 creates/s */
     for (;;) {
         poll_once(5);
         int64_t t = now_ns();
-        if (L.finished && !loader_end) loader_end = t;
+        if (__atomic_load_n(&L.finished, __ATOMIC_ACQUIRE) && !loader_end) loader_end = t;
         if (loader_end) {
             int all = 1;
             for (int i = 0; i < k && all; i++)
-                if (conns[i].status == 200 && conns[i].state == C_BODY && conns[i].nev < (uint32_t)L.ok) all = 0;
+                if (conns[i].status == 200 && conns[i].state == C_BODY &&
+                    conns[i].nadded < (uint32_t)__atomic_load_n(&L.ok, __ATOMIC_ACQUIRE))
+                    all = 0;
             if (all) break;
             if (t - loader_end > (int64_t)EVENT_DEADLINE_S * 1000000000LL) {
                 fprintf(stderr, "watchload: gave up waiting for events %ds after the last create\n", EVENT_DEADLINE_S);
@@ -711,6 +752,7 @@ static int run_fanout(int k, int n, int warmup, int server_pid) {
         }
         if (t > hard_deadline) {
             fprintf(stderr, "watchload: fanout hard deadline reached\n");
+            __atomic_store_n(&L.stop, 1, __ATOMIC_RELEASE);
             break;
         }
     }
@@ -718,14 +760,19 @@ static int run_fanout(int k, int n, int warmup, int server_pid) {
     long long srv_cpu1 = server_pid ? proc_cpu_ticks(server_pid) : 0;
     double self_cpu1 = self_cpu_s();
     long long busy1 = machine_busy_ticks();
-    /* grace: catch duplicates or stray events that trail the last expected one */
-    int64_t grace_end = now_ns() + 300000000LL;
-    while (now_ns() < grace_end) poll_once(10);
-    int64_t all_done = now_ns();
-    if (!L.finished) {
-        /* the loader is blocked on a socket with a 10 s timeout; it ends on its own */
-        for (int i = 0; i < 2 * IO_TIMEOUT_S * 100 && !L.finished; i++) usleep(10000);
+    int64_t quiet_deadline = now_ns() + (int64_t)EVENT_DEADLINE_S * 1000000000LL;
+    for (;;) {
+        poll_once(10);
+        int64_t t = now_ns();
+        if (t - last_event_at >= (int64_t)QUIET_MS * 1000000LL) break;
+        if (t > quiet_deadline) {
+            fprintf(stderr, "watchload: events still arriving %d s after the last ADDED; stopped there\n", EVENT_DEADLINE_S);
+            break;
+        }
     }
+    int64_t all_done = now_ns();
+    /* the loader is at worst blocked on a socket with a 10 s timeout; it ends on its own */
+    for (int i = 0; i < 2 * IO_TIMEOUT_S * 100 && !__atomic_load_n(&L.finished, __ATOMIC_ACQUIRE); i++) usleep(10000);
     pthread_join(th, NULL);
 
     int ok = 0;
@@ -773,95 +820,150 @@ static int run_fanout(int k, int n, int warmup, int server_pid) {
         resp_at[f - srv] = L.t_resp[i];
         send_at[f - srv] = L.t_send[i];
     }
-    /* first/last receipt per expected event across watchers, for the fan-out spread */
-    int64_t *first_rx = malloc(((size_t)nexp + 1) * sizeof(int64_t));
-    int64_t *last_rx = calloc((size_t)nexp + 1, sizeof(int64_t));
-    for (int i = 0; i < nexp; i++) first_rx[i] = INT64_MAX;
-
-    size_t total_lat = 0;
+    /* U: every resourceVersion any watcher received, sorted and distinct. All watchers watch the same namespace
+     * from the same resourceVersion, so each must receive exactly U, in order; the ADDED ones must be exactly
+     * the created resourceVersions (srv). */
+    size_t total = 0;
     for (int w = 0; w < k; w++)
-        if (conns[w].status == 200) total_lat += conns[w].nev < conns[w].ncap ? conns[w].nev : conns[w].ncap;
-    int64_t *lat = malloc((total_lat + 1) * sizeof(int64_t));
-    int64_t *lat_send = malloc((total_lat + 1) * sizeof(int64_t));
+        if (conns[w].status == 200) total += conns[w].nev;
+    uint64_t *U = malloc((total + 1) * sizeof(uint64_t));
+    size_t nu = 0;
+    for (int w = 0; w < k; w++)
+        if (conns[w].status == 200) {
+            memcpy(U + nu, conns[w].rv, conns[w].nev * sizeof(uint64_t));
+            nu += conns[w].nev;
+        }
+    qsort(U, nu, sizeof *U, cmp_u64);
+    size_t nd = 0;
+    for (size_t i = 0; i < nu; i++)
+        if (i == 0 || U[i] != U[nd - 1]) U[nd++] = U[i];
+    nu = nd;
+    int8_t *utype = malloc(nu + 1);              /* type of U[i] as first seen, -1 none yet */
+    memset(utype, -1, nu + 1);
+    int64_t *first_rx = malloc((nu + 1) * sizeof(int64_t)); /* first/last receipt of U[i] across watchers */
+    int64_t *last_rx = calloc(nu + 1, sizeof(int64_t));
+    for (size_t i = 0; i < nu; i++) first_rx[i] = INT64_MAX;
+    char *in_srv = malloc(nu + 1);               /* U[i] is the resourceVersion of a create of this run */
+    size_t nu_other = 0;
+    for (size_t i = 0; i < nu; i++) {
+        in_srv[i] = bsearch(&U[i], srv, (size_t)nexp, sizeof *srv, cmp_u64) != NULL;
+        nu_other += !in_srv[i];
+    }
+
+    int64_t *lat = malloc((total + 1) * sizeof(int64_t));
+    int64_t *lat_send = malloc((total + 1) * sizeof(int64_t));
     int64_t *first_lat = malloc(((size_t)k + 1) * sizeof(int64_t));
     size_t nlat = 0, nfirst = 0;
-    long long received = 0, missing = 0, dup_or_order = 0, unknown_rv = 0, other = 0, beyond_cap = 0;
+    long long received = 0, by_type[3] = {0, 0, 0}, missing = 0, missing_other = 0, dup_or_order = 0;
+    long long added_unknown = 0, unexpected = 0, type_mismatch = 0;
     int complete = 0, closed_early = 0, bad_watchers = 0;
     int first_bad = -1;
-    char *seen = malloc((size_t)nexp + 1);
+    char *seen = malloc(nu + 1);
     for (int w = 0; w < k; w++) {
         struct conn *c = &conns[w];
         if (c->status != 200) continue;
         if (c->state == C_CLOSED) closed_early++;
-        memset(seen, 0, (size_t)nexp + 1);
-        uint32_t m = c->nev < c->ncap ? c->nev : c->ncap;
-        beyond_cap += c->nev - m;
+        memset(seen, 0, nu + 1);
         received += c->nev;
-        other += c->other_events;
-        int bad = c->other_events > 0 || c->nev > c->ncap;
+        unexpected += c->unexpected;
+        int bad = c->unexpected > 0;
         uint64_t prev = 0;
-        int got = 0;
-        for (uint32_t e = 0; e < m; e++) {
+        int got_added = 0;
+        size_t got_other = 0;
+        for (uint32_t e = 0; e < c->nev; e++) {
             uint64_t rv = c->rv[e];
-            if (e > 0 && rv <= prev) {
+            int type = c->ty[e];
+            by_type[type]++;
+            if (e > 0 && rv <= prev) { /* a duplicate or out of order */
                 dup_or_order++;
                 bad = 1;
             }
-            prev = rv > prev ? rv : prev;
+            if (rv > prev) prev = rv;
+            size_t ix = (size_t)((uint64_t *)bsearch(&rv, U, nu, sizeof *U, cmp_u64) - U);
+            if (seen[ix]) continue;
+            seen[ix] = 1;
+            got_other += !in_srv[ix];
+            if (utype[ix] < 0) utype[ix] = (int8_t)type;
+            else if (utype[ix] != type) {
+                type_mismatch++;
+                bad = 1;
+            }
+            if (c->t[e] < first_rx[ix]) first_rx[ix] = c->t[e];
+            if (c->t[e] > last_rx[ix]) last_rx[ix] = c->t[e];
+            if (type != EV_ADDED) continue;
             uint64_t *f = bsearch(&rv, srv, (size_t)nexp, sizeof *srv, cmp_u64);
-            if (!f) {
-                unknown_rv++;
+            if (!f) { /* an ADDED for something this run did not create after the list */
+                added_unknown++;
                 bad = 1;
                 continue;
             }
-            size_t ix = (size_t)(f - srv);
-            if (seen[ix]) continue; /* counted as a duplicate above */
-            seen[ix] = 1;
-            got++;
-            int64_t l = c->t[e] - resp_at[ix];
-            lat_send[nlat] = c->t[e] - send_at[ix];
+            size_t ax = (size_t)(f - srv);
+            got_added++;
+            int64_t l = c->t[e] - resp_at[ax];
+            lat_send[nlat] = c->t[e] - send_at[ax];
             lat[nlat++] = l;
-            if (ix == 0) first_lat[nfirst++] = l;
-            if (c->t[e] < first_rx[ix]) first_rx[ix] = c->t[e];
-            if (c->t[e] > last_rx[ix]) last_rx[ix] = c->t[e];
+            if (ax == 0) first_lat[nfirst++] = l;
         }
-        missing += nexp - got;
-        if (got < nexp) bad = 1;
-        if (got == nexp && !bad) complete++;
+        missing += nexp - got_added;
+        missing_other += (long long)(nu_other - got_other);
+        if (got_added < nexp || got_other < nu_other) bad = 1;
+        if (!bad) complete++;
         if (bad) {
             bad_watchers++;
             if (first_bad < 0) first_bad = w;
         }
     }
-    kv("events_expected", "%lld", (long long)nexp * accepted);
+    long long u_by_type[3] = {0, 0, 0};
+    for (size_t i = 0; i < nu; i++)
+        if (utype[i] >= 0) u_by_type[(int)utype[i]]++;
+    kv("events_per_watcher", "%zu", nu);
+    kv("events_per_watcher_added", "%lld", u_by_type[EV_ADDED]);
+    kv("events_per_watcher_modified", "%lld", u_by_type[EV_MODIFIED]);
+    kv("events_per_watcher_deleted", "%lld", u_by_type[EV_DELETED]);
+    kv("events_expected_added", "%lld", (long long)nexp * accepted);
     kv("events_received", "%lld", received);
+    kv("events_received_added", "%lld", by_type[EV_ADDED]);
+    kv("events_received_modified", "%lld", by_type[EV_MODIFIED]);
+    kv("events_received_deleted", "%lld", by_type[EV_DELETED]);
     kv("events_missing", "%lld", missing);
+    kv("events_missing_other", "%lld", missing_other);
     kv("events_duplicate_or_out_of_order", "%lld", dup_or_order);
-    kv("events_unknown_rv", "%lld", unknown_rv);
-    kv("events_not_added", "%lld", other);
-    kv("events_beyond_expected", "%lld", beyond_cap);
+    kv("events_added_not_created", "%lld", added_unknown);
+    kv("events_type_mismatch", "%lld", type_mismatch);
+    kv("events_unexpected", "%lld", unexpected);
     kv("watchers_complete", "%d", complete);
     kv("watchers_with_errors", "%d", bad_watchers);
     kv("watchers_closed_early", "%d", closed_early);
     if (first_bad >= 0) {
         struct conn *c = &conns[first_bad];
-        fprintf(stderr, "watchload: first watcher with errors: #%d: %u ADDED events (expected %d), %u other%s%s, %s\n",
-                first_bad, c->nev, nexp, c->other_events, c->other_events ? ", first: " : "", c->first_other,
+        fprintf(stderr, "watchload: first watcher with errors: #%d: %u events (%u ADDED; every watcher together saw %zu "
+                "resourceVersions, %d created), %u unexpected%s%s, %s\n",
+                first_bad, c->nev, c->nadded, nu, nexp, c->unexpected, c->unexpected ? ", first: " : "", c->first_other,
                 c->state == C_CLOSED ? "closed by the server" : "still open");
+        uint64_t prev = 0;
+        for (uint32_t e = 0; e < c->nev; e++) {
+            if (e > 0 && c->rv[e] <= prev) {
+                fprintf(stderr, "watchload:   event #%u %s rv %llu after rv %llu\n", e, EV_NAMES[c->ty[e]],
+                        (unsigned long long)c->rv[e], (unsigned long long)prev);
+                break;
+            }
+            if (c->rv[e] > prev) prev = c->rv[e];
+        }
     }
     int64_t last_rx_all = 0;
-    for (int i = 0; i < nexp; i++) if (last_rx[i] > last_rx_all) last_rx_all = last_rx[i];
-    if (last_rx_all && nexp) {
+    for (size_t i = 0; i < nu; i++)
+        if (last_rx[i] > last_rx_all) last_rx_all = last_rx[i];
+    if (last_rx_all) {
         double span = (double)(last_rx_all - load_start) / 1e9;
-        kv("events_delivered_per_s", "%.0f", span > 0 ? (double)nlat / span : 0);
+        kv("events_delivered_per_s", "%.0f", span > 0 ? (double)received / span : 0);
     }
     report_dist("delivery", lat, nlat);
     int64_t delivery_p99 = pct(lat, nlat, 0.99);
     report_dist("delivery_from_send", lat_send, nlat);
     report_dist("first_event_delivery", first_lat, nfirst);
-    int64_t *spread = malloc(((size_t)nexp + 1) * sizeof(int64_t));
+    int64_t *spread = malloc((nu + 1) * sizeof(int64_t));
     size_t nspread = 0;
-    for (int i = 0; i < nexp; i++)
+    for (size_t i = 0; i < nu; i++)
         if (first_rx[i] != INT64_MAX) spread[nspread++] = last_rx[i] - first_rx[i];
     report_dist("fanout_spread", spread, nspread);
     if (create_p50 > 0) kv("ratio_delivery_p99_to_create_p50", "%.2f", (double)delivery_p99 / (double)create_p50);
@@ -922,26 +1024,29 @@ static int count_fds(int pid) {
 /* GET /api/v1/namespaces/default `count` times; keepalive: one connection, else a new connection each */
 static void measure_get(const char *prefix, int count, int keepalive) {
     int64_t *v = malloc((size_t)count * sizeof(int64_t));
-    int nv = 0, errors = 0;
+    int nv = 0, errors = 0, consecutive = 0;
     char err[256];
     struct resp r;
     int fd = -1;
     int64_t deadline = now_ns() + 60000000000LL;
-    for (int i = 0; i < count && now_ns() < deadline; i++) {
+    for (int i = 0; i < count && now_ns() < deadline && consecutive < 3; i++) {
         int64_t t0 = now_ns();
         if (fd < 0) fd = blocking_connect();
         if (fd < 0) {
-            errors++;
+            if (errors++ == 0) fprintf(stderr, "watchload: %s: connect: %s\n", prefix, strerror(errno));
+            consecutive++;
             continue;
         }
         int rc = simple_request(fd, "GET", "/api/v1/namespaces/default", NULL, &r, err, sizeof err);
         int64_t t1 = now_ns();
         if (rc || r.status != 200) {
             if (errors++ == 0) fprintf(stderr, "watchload: %s: %s\n", prefix, rc ? err : "non-200");
+            consecutive++;
             close(fd);
             fd = -1;
             continue;
         }
+        consecutive = 0;
         v[nv++] = t1 - t0;
         if (!keepalive) {
             close(fd);
@@ -951,7 +1056,8 @@ static void measure_get(const char *prefix, int count, int keepalive) {
     if (fd >= 0) close(fd);
     char key[128];
     snprintf(key, sizeof key, "%s_errors", prefix);
-    kv(key, "%d", errors);
+    kv(key, "%d", errors + (consecutive >= 3 ? count - nv - errors : 0));
+    if (consecutive >= 3) fprintf(stderr, "watchload: %s: stopped after 3 failures in a row\n", prefix);
     report_dist(prefix, v, (size_t)nv);
     free(v);
 }
@@ -966,7 +1072,7 @@ static int run_scale(int w, int server_pid, int gets) {
     raise_nofile(w + 64);
     int fd = blocking_connect();
     if (fd < 0) die("connect to 127.0.0.1:%d: %s", port, strerror(errno));
-    ensure_namespace(fd);
+    ensure_namespace(fd, "bench");
     close(fd);
     long clk = sysconf(_SC_CLK_TCK);
 

@@ -12,7 +12,8 @@ struct ServiceIPRange: Sendable, CustomStringConvertible {
         guard let cidr = CIDR(text) else { return nil }
         self.cidr = cidr
         let size = cidr.size
-        let usable: UInt128 = cidr.network.isIPv6 ? min(size - 1, 65_536) : (size >= 2 ? size - 2 : 0)
+        // `NewCIDRRange`: IPv6 bitmaps are capped at 65,536 addresses before the network address is taken off.
+        let usable: UInt128 = cidr.network.isIPv6 ? min(size, 65_536) - 1 : (size >= 2 ? size - 2 : 0)
         count = Int(usable)
         bandOffset = Self.bandOffset(size: size, minimum: 16, step: 16, maximum: 256)
     }

@@ -70,6 +70,23 @@ struct PodStrategy: ResourceStrategy {
         object["status"] = old["status"]
     }
 
+    /// `binding` (what the scheduler writes, `pods/{name}/binding`) sets only `spec.nodeName`; `status` keeps the rest.
+    func prepareForSubresourceUpdate(_ subresource: String, _ object: inout JSON, old: JSON) {
+        if subresource == "binding" {
+            let nodeName = object["spec"]?["nodeName"]
+            object = old
+            object["spec"]?["nodeName"] = nodeName
+            var conditions = (object["status"]?["conditions"]?.arrayValue ?? []).filter {
+                $0["type"]?.stringValue != "PodScheduled"
+            }
+            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null,
+                               "lastTransitionTime": .string(SystemFields.timestamp())])
+            object["status"]?["conditions"] = .array(conditions)
+            return
+        }
+        prepareForStatusUpdate(&object, old: old)
+    }
+
     /// Kubelet-style status writes keep spec, deletionTimestamp and ownerReferences (`podStatusStrategy`).
     func prepareForStatusUpdate(_ object: inout JSON, old: JSON) {
         object["spec"] = old["spec"]
