@@ -5,7 +5,8 @@
 #
 #   fan-out  K watchers (FANOUT_WATCHERS, default "100 1000") on /api/v1/namespaces/bench/pods from the list's
 #            resourceVersion, then FANOUT_CREATES (1000) pod creates at concurrency 1 over keep-alive. Checks
-#            that every watcher got every ADDED event exactly once, in increasing resourceVersion order, and
+#            that every watcher got every ADDED event exactly once, all events (the server's controllers add
+#            MODIFIED ones) in increasing resourceVersion order and the same events as every other watcher, and
 #            reports delivery latency (watcher receipt - arrival of the create's 201; negative when the event
 #            beat the 201) next to the create round trip measured in the same run (anchor: there is no etcd
 #            here, so the ratio "delivery p99 / create p50" stands in for a reference).
@@ -21,6 +22,7 @@
 # Usage: scripts/bench-watch.sh   (after `make bench` built .build/release/serviceplane)
 # Knobs (environment): FANOUT_WATCHERS="100 1000" FANOUT_CREATES=1000 SCALE_WATCHERS=10000 GET_SAMPLES=200
 #                      MAX_CONNECTIONS=15000 BIN_DIR=.build/release OUT_DIR=bench-out SKIP_SCALE=1 SKIP_FANOUT=1
+#                      SERVER_ARGS= (extra serve arguments, e.g. "--controllers namespace": no pod status updates)
 # Everything it starts is killed on exit; every step has a time limit.
 set -euo pipefail
 
@@ -31,6 +33,7 @@ FANOUT_CREATES="${FANOUT_CREATES:-1000}"
 SCALE_WATCHERS="${SCALE_WATCHERS:-10000}"
 GET_SAMPLES="${GET_SAMPLES:-200}"
 MAX_CONNECTIONS="${MAX_CONNECTIONS:-15000}"
+SERVER_ARGS="${SERVER_ARGS:-}"   # extra `serve` arguments, split on spaces, e.g. "--controllers namespace"
 BIN_DIR="${BIN_DIR:-.build/release}"
 OUT_DIR="${OUT_DIR:-bench-out}"
 SERVICEPLANE="$BIN_DIR/serviceplane"
@@ -95,8 +98,9 @@ trap 'exit 143' TERM
 # start_server NAME: a fresh in-memory serviceplane; sets SERVER_PID and PORT.
 start_server() {
   local name="$1" deadline line exe
+  # shellcheck disable=SC2086  # SERVER_ARGS is split on purpose
   "$WORK/serviceplane" serve --bind-address 127.0.0.1 --port 0 --db :memory: --kubeconfig-out '' \
-    --max-connections "$MAX_CONNECTIONS" --log-level info \
+    --max-connections "$MAX_CONNECTIONS" --log-level info $SERVER_ARGS \
     >"$WORK/$name.server.out" 2>"$WORK/$name.server.err" </dev/null &
   SERVER_PID=$!
   deadline=$((SECONDS + READY_TIMEOUT))
@@ -185,7 +189,7 @@ cp "$WORK/results.txt" "$OUT_DIR/watch.txt"
 
 # ---------------------------------------------------------------- summary table
 SUMMARY="$WORK/summary.txt"
-awk -v ks="$FANOUT_WATCHERS" -v creates="$FANOUT_CREATES" -v sw="$SCALE_WATCHERS" -v gets="$GET_SAMPLES" '
+awk -v ks="$FANOUT_WATCHERS" -v creates="$FANOUT_CREATES" -v sw="$SCALE_WATCHERS" -v mc="$MAX_CONNECTIONS" '
   { v[$1] = $2 }
   function g(k) { return (k in v) ? v[k] : "-" }
   function goal(ok) { return ok ? "ok" : "MISS" }
@@ -241,7 +245,7 @@ awk -v ks="$FANOUT_WATCHERS" -v creates="$FANOUT_CREATES" -v sw="$SCALE_WATCHERS
         goal(exact), g(p "delivery_p99_ms"), goal(g(p "delivery_p99_ms") <= 50)
     }
     if ("scale.mode" in v) {
-      printf "\n== watch scale: %d idle watchers on namespace bench services (timeoutSeconds=600), server --max-connections\n", sw
+      printf "\n== watch scale: %d idle watchers on namespace bench services (timeoutSeconds=600), server --max-connections %d\n", sw, mc
       printf "accepted %s of %s in %s s; still open after the GETs: %s\n", g("scale.watchers_accepted"),
         g("scale.watchers_requested"), g("scale.watchers_open_s"), g("scale.watchers_open_at_end")
       if (g("scale.watchers_rejected") > 0)

@@ -63,8 +63,9 @@ final class WatchSessions: Sendable {
             if session.secondsSinceBookmark(now: now) >= bookmarkInterval { due.append(session) }
         }
         guard !due.isEmpty else { return }
+        let sessions = due
         registry.atQuiescentPoint { resourceVersion in
-            for session in due { session.bookmark(resourceVersion, now: now) }
+            for session in sessions { session.bookmark(resourceVersion, now: now) }
         }
     }
 

@@ -39,15 +39,13 @@ public final class ControllerManager: Sendable {
         let deadline = Self.now() + timeout
         while Self.now() < deadline {
             // At a quiescent point every committed event has been delivered, i.e. queued by the controllers.
-            var before: Int64 = 0
-            registry.atQuiescentPoint { before = $0 }
+            let before = registry.deliveredResourceVersion()
             while !controllers.allSatisfy(\.isIdle) {
                 if Self.now() >= deadline { return nil }
                 usleep(500)
             }
             // Nothing written while they worked: everything up to `before` is processed and nothing follows.
-            var after: Int64 = 0
-            registry.atQuiescentPoint { after = $0 }
+            let after = registry.deliveredResourceVersion()
             if after == before { return before }
         }
         return nil

@@ -14,6 +14,10 @@ extension HTTPServer {
         public var connectionTimeoutSeconds: Int
         /// The most simultaneous connections; more are refused at accept.
         public var connectionLimit: Int
+        /// libmicrohttpd's per-connection memory pool (request headers, read buffer, the write buffer streams
+        /// fill). Its 32 KiB default is what an idle watch costs; 16 KiB holds any request kubectl or client
+        /// libraries send and halves the memory of 10,000 open watches.
+        public var connectionMemoryLimit: Int
 
         /// Creates a configuration; every value has a default suitable for a local API server.
         public init(
@@ -22,8 +26,10 @@ extension HTTPServer {
             threadPoolSize: Int = 2,
             maxBodyBytes: Int = 3 * 1024 * 1024,
             connectionTimeoutSeconds: Int = 120,
-            connectionLimit: Int = 10_000
+            connectionLimit: Int = 10_000,
+            connectionMemoryLimit: Int = 16 * 1024
         ) {
+            self.connectionMemoryLimit = connectionMemoryLimit
             self.bindAddress = bindAddress
             self.port = port
             self.threadPoolSize = threadPoolSize

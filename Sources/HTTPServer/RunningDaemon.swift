@@ -46,6 +46,7 @@ struct RunningDaemon: @unchecked Sendable {
             options.append(sp_mhd_option_value(.THREAD_POOL_SIZE, configuration.threadPoolSize))
         }
         options.append(sp_mhd_option_value(.CONNECTION_LIMIT, max(1, configuration.connectionLimit)))
+        options.append(sp_mhd_option_value(.CONNECTION_MEMORY_LIMIT, max(4096, configuration.connectionMemoryLimit)))
         options.append(sp_mhd_option_value(.CONNECTION_TIMEOUT, max(0, configuration.connectionTimeoutSeconds)))
         options.append(sp_mhd_option_completed(mhdRequestCompleted, context))
         options.append(sp_mhd_option_uri_log(mhdRequestStarted, context))

@@ -87,10 +87,16 @@ extension Registry {
         }
     }
 
-    /// Runs `body` with the current resourceVersion at a point where every committed event has been delivered
-    /// to every watch: where a bookmark may be emitted without overtaking an event.
-    public func atQuiescentPoint(_ body: (Int64) -> Void) {
+    /// Runs `body` (on the fan-out thread) with the current resourceVersion once every change up to it has been
+    /// delivered to every watch and before any later one is: where a bookmark may be emitted without overtaking
+    /// an event.
+    public func atQuiescentPoint(_ body: @escaping @Sendable (Int64) -> Void) {
         store.atQuiescentPoint(body)
+    }
+
+    /// The current resourceVersion, once every change up to it has reached every watch (and controller).
+    public func deliveredResourceVersion() -> Int64 {
+        store.deliveredResourceVersion()
     }
 }
 

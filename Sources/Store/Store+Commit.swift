@@ -5,9 +5,9 @@ extension Store {
     /// Applies `mutations` atomically: all succeed and get consecutive resourceVersions, or none is applied.
     ///
     /// Order of work (DESIGN.md decision 2): check preconditions against memory, write SQLite in one
-    /// transaction, and only after COMMIT update memory and the event log, then deliver the events to
-    /// subscribers (still under the writer lock, which is what keeps every subscriber's stream in
-    /// resourceVersion order). Returns the events, one per mutation, in order.
+    /// transaction, and only after COMMIT update memory and the event log, then hand the events to the fan-out
+    /// queue (in commit order, so every subscriber sees resourceVersion order; delivery itself runs off the
+    /// write path). Returns the events, one per mutation, in order.
     @discardableResult
     public func commit(_ mutations: [StoreMutation]) throws(StoreError) -> [StoreEvent] {
         guard !mutations.isEmpty else { return [] }
@@ -20,7 +20,8 @@ extension Store {
                 throw StoreError.storage("\(error)")
             }
             let subscribers = apply(events)
-            deliver(events, to: subscribers)
+            // Queued while the writer lock is held: the fan-out queue sees commits in resourceVersion order.
+            if !subscribers.isEmpty { fanout.async { self.deliver(events, to: subscribers) } }
             return events
         }
     }

@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 extension Store {
     /// Why a subscription could not start.
     public enum SubscribeError: Error, Sendable {
@@ -11,7 +14,8 @@ extension Store {
     ///
     /// `begin` receives the starting state and runs before any live event is delivered: it runs under the
     /// writer lock, so nothing is committed between the starting point and the first live event, and nothing
-    /// is delivered twice. Live events then go to `deliver` in resourceVersion order.
+    /// is delivered twice (commits queued for fan-out before the subscription exists do not include it). Live
+    /// events then go to `deliver`, on the fan-out thread, in resourceVersion order.
     public func subscribe(resource: String, namespace: String?, from resourceVersion: Int64?,
                           begin: (SubscriptionStart) -> Void,
                           deliver: @escaping @Sendable (StoreEvent) -> Bool) throws(SubscribeError) -> StoreSubscription {
@@ -45,12 +49,26 @@ extension Store {
         }
     }
 
-    /// Runs `body` with the current resourceVersion at a point where every committed event has been delivered
-    /// and no commit is in progress: what a watch bookmark must be emitted at, so it never overtakes an event.
-    public func atQuiescentPoint(_ body: (Int64) -> Void) {
+    /// Runs `body` with the current resourceVersion right after every event up to it has been delivered and
+    /// before any later one is: what a watch bookmark must be emitted at, so it never overtakes an event. It runs
+    /// on the fan-out thread (keep it quick); this call returns when it has run.
+    public func atQuiescentPoint(_ body: @escaping @Sendable (Int64) -> Void) {
+        let done = DispatchSemaphore(value: 0)
         writer.withLock { _ in
-            body(state.withLock { $0.resourceVersion })
+            let resourceVersion = state.withLock { $0.resourceVersion }
+            fanout.async {
+                body(resourceVersion)
+                done.signal()
+            }
         }
+        done.wait()
+    }
+
+    /// The current resourceVersion, returned once every event up to it has been delivered to every subscriber.
+    public func deliveredResourceVersion() -> Int64 {
+        let result = Mutex<Int64>(0)
+        atQuiescentPoint { version in result.withLock { $0 = version } }
+        return result.withLock { $0 }
     }
 
     /// Number of live subscriptions (for metrics and tests).
@@ -65,7 +83,7 @@ extension Store {
         }
     }
 
-    /// Delivers committed events in order; subscribers that decline are removed. Called under the writer lock.
+    /// Delivers committed events in order; subscribers that decline are removed. Runs on the fan-out queue.
     func deliver(_ events: [StoreEvent], to subscribers: [StoreSubscription]) {
         guard !subscribers.isEmpty else { return }
         var finished: [StoreSubscription] = []

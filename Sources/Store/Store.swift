@@ -11,8 +11,8 @@ import Synchronization
 /// lives in per-resource `ResourceIndex`es loaded at startup, and recent changes in an `EventLog`.
 ///
 /// Thread-safety: `writer` serializes all writers, owns the SQLite connection, and is the ordering point of
-/// the event stream (events are delivered to subscribers while it is held, so every subscriber sees them in
-/// resourceVersion order). `state` guards the indexes, the event log, the subscribers and the current
+/// the event stream: each commit queues its events on the serial `fanout` queue while holding it, so every
+/// subscriber receives them in resourceVersion order, on the fan-out thread, without slowing writers. `state` guards the indexes, the event log, the subscribers and the current
 /// resourceVersion; it is held only for in-memory work, so readers never wait for SQLite.
 public final class Store: Sendable {
     /// How hard a commit waits for the disk: `normal` survives a process crash (WAL, synchronous=NORMAL);
@@ -54,6 +54,8 @@ public final class Store: Sendable {
     let writer: Mutex<Writer>
     let logger: Logger
     let history: HistoryPolicy
+    /// Delivers committed events to subscribers, one commit after another.
+    let fanout = DispatchQueue(label: "serviceplane.store.fanout")
     /// Fires event-log compaction of the SQLite table on its own queue, off the request path. Dispatch sources
     /// are thread-safe for the calls made on it (configure once in init, then only `cancel`).
     nonisolated(unsafe) let compactionTimer: any DispatchSourceTimer =

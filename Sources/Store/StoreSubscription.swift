@@ -2,9 +2,9 @@ import Synchronization
 
 /// A live feed of one resource's store events (optionally one namespace's), in resourceVersion order.
 ///
-/// `deliver` runs on the committing thread while the store's writer lock is held, so it must be quick and
-/// must not call back into the store's write path; returning false ends the subscription (a watcher that fell
-/// too far behind, or whose client went away).
+/// `deliver` runs on the store's fan-out thread, one event after another, so it must be quick (queue work,
+/// append to a buffer); returning false ends the subscription (a watcher that fell too far behind, or whose
+/// client went away).
 public final class StoreSubscription: Sendable {
     let id: Int
     public let resource: String

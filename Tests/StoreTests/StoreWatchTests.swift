@@ -30,10 +30,12 @@ final class Received: Sendable {
         try store.commit([.create(resource: "pods", namespace: "default", name: "b", object: pod("b"))])
         try store.commit([.create(resource: "services", namespace: "default", name: "s", object: pod("s"))])
         try store.commit([.delete(resource: "pods", namespace: "default", name: "a", expectedResourceVersion: 1)])
+        _ = store.deliveredResourceVersion()  // delivery runs on the fan-out thread
         #expect(snapshot == ["a"])
         #expect(received.resourceVersions == [2, 4])
         subscription.cancel()
         try store.commit([.create(resource: "pods", namespace: "default", name: "c", object: pod("c"))])
+        _ = store.deliveredResourceVersion()
         #expect(received.resourceVersions == [2, 4])
         #expect(store.subscriptionCount == 0)
     }
@@ -58,6 +60,7 @@ final class Received: Sendable {
         _ = try store.subscribe(resource: "pods", namespace: "a", from: nil, begin: { _ in }, deliver: received.append)
         try store.commit([.create(resource: "pods", namespace: "a", name: "x", object: pod("x", namespace: "a"))])
         try store.commit([.create(resource: "pods", namespace: "b", name: "x", object: pod("x", namespace: "b"))])
+        _ = store.deliveredResourceVersion()
         #expect(received.resourceVersions == [1])
     }
 
@@ -81,6 +84,7 @@ final class Received: Sendable {
         _ = try store.subscribe(resource: "pods", namespace: nil, from: nil, begin: { _ in }, deliver: { _ in false })
         #expect(store.subscriptionCount == 1)
         try store.commit([.create(resource: "pods", namespace: "default", name: "a", object: pod("a"))])
+        _ = store.deliveredResourceVersion()
         #expect(store.subscriptionCount == 0)
     }
 

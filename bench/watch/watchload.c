@@ -12,8 +12,11 @@
  *
  * Loader (fanout): a second thread with one blocking keep-alive connection sends the creates at
  * concurrency 1 and stamps the arrival of each 201 (same clock), keyed by the resourceVersion in its body.
- * The ADDED events are then checked per watcher: exactly the created resourceVersions, each once, in
- * increasing order; delivery latency = watcher receipt - arrival of the create's 201.
+ * Checks per watcher: all its events (ADDED/MODIFIED/DELETED: the server's controllers follow a create with
+ * MODIFIED events) in strictly increasing resourceVersion order; the ADDED ones exactly the created
+ * resourceVersions, each once; and every resourceVersion any watcher got, since all watch the same thing
+ * from the same resourceVersion. Delivery latency (ADDED) = watcher receipt - arrival of the create's 201.
+ * Warm-up creates go to namespace bench-warmup, which no watcher sees.
  *
  * Output: "key value" lines on stdout (times in milliseconds); diagnostics on stderr. Every wait has a
  * deadline; exit status 0 if the run completed (whatever the figures), 2 on usage errors, 1 on failure to
