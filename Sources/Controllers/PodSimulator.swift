@@ -130,7 +130,8 @@ public final class PodSimulator: Controller {
         }
         var updated = pod
         let readiness = Self.readinessInput(pod)
-        updated["status"] = PodStatusBuilder.running(pod: pod, podIP: ip, hostIP: hostIP(of: pod), ready: readiness.ready)
+        updated["status"] = PodStatusBuilder.running(pod: pod, podIP: ip, hostIP: hostIP(of: pod),
+                                                     containersReady: readiness.containersReady, ready: readiness.ready)
         _ = try registry.update(pods, namespace: pod["metadata"]?["namespace"]?.stringValue ?? "",
                                 name: pod["metadata"]?["name"]?.stringValue ?? "", subresource: "status",
                                 object: updated, options: WriteOptions())
@@ -151,15 +152,18 @@ public final class PodSimulator: Controller {
             return
         }
         var updated = pod
-        updated["status"] = PodStatusBuilder.settingReady(pod["status"] ?? [:], ready: readiness.ready)
+        updated["status"] = PodStatusBuilder.settingReady(pod["status"] ?? [:], containersReady: readiness.containersReady,
+                                                          ready: readiness.ready)
         _ = try registry.update(pods, namespace: pod["metadata"]?["namespace"]?.stringValue ?? "",
                                 name: pod["metadata"]?["name"]?.stringValue ?? "", subresource: "status",
                                 object: updated, options: WriteOptions())
         memory.withLock { $0.readiness[uid] = readiness.input }
     }
 
-    /// The readiness inputs of a Pod and the readiness they imply: the annotation, and every readiness gate True.
-    static func readinessInput(_ pod: JSON) -> (input: String, ready: Bool) {
+    /// The readiness inputs of a Pod and what they imply: containers are ready unless the annotation holds them
+    /// NotReady; the Pod is Ready when its containers are and every readiness gate condition is True (a False
+    /// gate leaves ContainersReady alone, as kubelet does).
+    static func readinessInput(_ pod: JSON) -> (input: String, containersReady: Bool, ready: Bool) {
         let annotation = pod["metadata"]?["annotations"]?[readinessAnnotation]?.stringValue ?? ""
         let conditions = pod["status"]?["conditions"]?.arrayValue ?? []
         var gates: [String] = []
@@ -170,8 +174,8 @@ public final class PodSimulator: Controller {
             gates.append("\(type)=\(status)")
             if status != "True" { gatesTrue = false }
         }
-        let ready = annotation.lowercased() != "false" && gatesTrue
-        return ("\(annotation)|\(gates.joined(separator: ","))", ready)
+        let containersReady = annotation.lowercased() != "false"
+        return ("\(annotation)|\(gates.joined(separator: ","))", containersReady, containersReady && gatesTrue)
     }
 
     /// The node's address: nodes are numbered 172.18.0.2, .3, ... in `--nodes` order, like a kind cluster's.

@@ -3,13 +3,20 @@ import Registry
 
 /// The status a 1.32 kubelet writes for a running Pod (reference §13.3).
 enum PodStatusBuilder {
-    static func condition(_ type: String, _ status: Bool, at time: String) -> JSON {
-        ["type": .string(type), "status": .string(status ? "True" : "False"), "lastProbeTime": .null,
-         "lastTransitionTime": .string(time)]
+    static func condition(_ type: String, _ status: Bool, at time: String, reason: String? = nil) -> JSON {
+        var condition: JSONObject = ["type": .string(type), "status": .string(status ? "True" : "False"),
+                                     "lastProbeTime": .null, "lastTransitionTime": .string(time)]
+        if let reason { condition["reason"] = .string(reason) }
+        return .object(condition)
+    }
+
+    /// The reason kubelet gives a False Ready condition (`status/generate.go`).
+    static func readyReason(containersReady: Bool) -> String {
+        containersReady ? "ReadinessGatesNotReady" : "ContainersNotReady"
     }
 
     /// Running, with an IP, kubelet's condition set in its order, and one running container status each.
-    static func running(pod: JSON, podIP: String, hostIP: String, ready: Bool) -> JSON {
+    static func running(pod: JSON, podIP: String, hostIP: String, containersReady: Bool, ready: Bool) -> JSON {
         let now = SystemFields.timestamp()
         let scheduledAt = (pod["status"]?["conditions"]?.arrayValue ?? []).first {
             $0["type"]?.stringValue == "PodScheduled"
@@ -18,7 +25,8 @@ enum PodStatusBuilder {
         status["phase"] = "Running"
         status["conditions"] = [
             condition("PodReadyToStartContainers", true, at: now), condition("Initialized", true, at: now),
-            condition("Ready", ready, at: now), condition("ContainersReady", ready, at: now),
+            condition("Ready", ready, at: now, reason: ready ? nil : readyReason(containersReady: containersReady)),
+            condition("ContainersReady", containersReady, at: now, reason: containersReady ? nil : "ContainersNotReady"),
             condition("PodScheduled", true, at: scheduledAt),
         ]
         status["hostIP"] = .string(hostIP)
@@ -27,7 +35,7 @@ enum PodStatusBuilder {
         status["podIPs"] = [["ip": .string(podIP)]]
         status["startTime"] = .string(now)
         status["containerStatuses"] = .array((pod["spec"]?["containers"]?.arrayValue ?? []).map { container in
-            containerStatus(container, ready: ready, startedAt: now)
+            containerStatus(container, ready: containersReady, startedAt: now)
         })
         return .object(status)
     }
@@ -63,23 +71,27 @@ enum PodStatusBuilder {
         }
     }
 
-    /// The same status with Ready, ContainersReady and every container's `ready` set to `ready`.
-    static func settingReady(_ status: JSON, ready: Bool) -> JSON {
+    /// The same status with Ready, ContainersReady and every container's `ready` recomputed.
+    static func settingReady(_ status: JSON, containersReady: Bool, ready: Bool) -> JSON {
         var status = status
         let now = SystemFields.timestamp()
         var conditions = status["conditions"]?.arrayValue ?? []
-        for type in ["Ready", "ContainersReady"] {
+        let wanted: [(String, Bool, String?)] = [
+            ("Ready", ready, ready ? nil : readyReason(containersReady: containersReady)),
+            ("ContainersReady", containersReady, containersReady ? nil : "ContainersNotReady"),
+        ]
+        for (type, value, reason) in wanted {
             if let index = conditions.firstIndex(where: { $0["type"]?.stringValue == type }) {
-                if conditions[index]["status"]?.stringValue != (ready ? "True" : "False") {
-                    conditions[index] = condition(type, ready, at: now)
+                if conditions[index]["status"]?.stringValue != (value ? "True" : "False") {
+                    conditions[index] = condition(type, value, at: now, reason: reason)
                 }
             } else {
-                conditions.append(condition(type, ready, at: now))
+                conditions.append(condition(type, value, at: now, reason: reason))
             }
         }
         status["conditions"] = .array(conditions)
         if var containers = status["containerStatuses"]?.arrayValue {
-            for index in containers.indices { containers[index]["ready"] = .bool(ready) }
+            for index in containers.indices { containers[index]["ready"] = .bool(containersReady) }
             status["containerStatuses"] = .array(containers)
         }
         return status

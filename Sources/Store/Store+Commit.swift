@@ -1,3 +1,4 @@
+import Dispatch
 import JSON
 import SQLite
 
@@ -11,7 +12,9 @@ extension Store {
     @discardableResult
     public func commit(_ mutations: [StoreMutation]) throws(StoreError) -> [StoreEvent] {
         guard !mutations.isEmpty else { return [] }
-        return try writer.withLock { (writer: inout Writer) throws(StoreError) -> [StoreEvent] in
+        let delivered = DispatchSemaphore(value: 0)
+        var queued = false
+        let events = try writer.withLock { (writer: inout Writer) throws(StoreError) -> [StoreEvent] in
             let events = try plan(mutations, now: SystemClock.nowSeconds())
             do {
                 try persist(events, connection: writer.connection)
@@ -21,9 +24,19 @@ extension Store {
             }
             let subscribers = apply(events)
             // Queued while the writer lock is held: the fan-out queue sees commits in resourceVersion order.
-            if !subscribers.isEmpty { fanout.async { self.deliver(events, to: subscribers) } }
+            if !subscribers.isEmpty {
+                queued = true
+                fanout.async {
+                    self.deliver(events, to: subscribers)
+                    delivered.signal()
+                }
+            }
             return events
         }
+        // Backpressure without holding the writer lock: the writer answers once its events reached every
+        // watcher's buffer, so a burst of writes cannot outrun delivery, while other writers keep committing.
+        if queued { delivered.wait() }
+        return events
     }
 
     /// Checks preconditions against current memory (stable: only writers change it, and we hold the writer
