@@ -85,30 +85,33 @@ wait_ready() {
 echo "== building the anchor ($ANCHOR_SRC)"
 gcc -O2 -o "$WORK/http_anchor" "$ANCHOR_SRC" -lmicrohttpd
 
-echo "== starting the anchor and serviceplane"
-# shellcheck disable=SC2086  # ANCHOR_MODE is empty or one word
-"$WORK/http_anchor" 0 $ANCHOR_MODE >"$WORK/anchor.out" 2>"$WORK/anchor.out.err" </dev/null &
-PIDS+=($!)
-ANCHOR_URL="$(wait_ready "$WORK/anchor.out" "${PIDS[-1]}" anchor)"
-
+echo "== starting serviceplane and the anchor"
 "$SERVICEPLANE" serve --bind-address 127.0.0.1 --port 0 --db :memory: \
   --kubeconfig-out "$WORK/kubeconfig" --log-level info \
   >"$WORK/serviceplane.out" 2>"$WORK/serviceplane.out.err" </dev/null &
 PIDS+=($!)
 SP_URL="$(wait_ready "$WORK/serviceplane.out" "${PIDS[-1]}" serviceplane)"
-echo "anchor:       $ANCHOR_URL"
-echo "serviceplane: $SP_URL"
 
 SP_PATH="/api/v1/namespaces/default/services/bench"
 code="$(curl -sS -o "$WORK/create.json" -w '%{http_code}' --max-time 10 \
   -H 'Content-Type: application/json' -X POST "$SP_URL/api/v1/namespaces/default/services" \
   -d '{"apiVersion":"v1","kind":"Service","metadata":{"name":"bench","labels":{"app":"bench"}},"spec":{"selector":{"app":"bench"},"ports":[{"name":"http","port":80,"targetPort":8080}]}}')"
 [ "$code" = "201" ] || { cat "$WORK/create.json" >&2; die "creating Service bench returned HTTP $code"; }
+# The anchor serves exactly the bytes serviceplane answers wrk with (compact JSON: wrk is not curl), unless
+# ANCHOR_MODE asks for something else.
+curl -sS -A wrk --max-time 10 -o "$WORK/service.json" "$SP_URL$SP_PATH"
+[ -n "$ANCHOR_MODE" ] || ANCHOR_MODE="file:$WORK/service.json"
+# shellcheck disable=SC2086  # ANCHOR_MODE is one word
+"$WORK/http_anchor" 0 $ANCHOR_MODE >"$WORK/anchor.out" 2>"$WORK/anchor.out.err" </dev/null &
+PIDS+=($!)
+ANCHOR_URL="$(wait_ready "$WORK/anchor.out" "${PIDS[-1]}" anchor)"
+echo "anchor:       $ANCHOR_URL"
+echo "serviceplane: $SP_URL"
 for url in "$ANCHOR_URL/" "$SP_URL$SP_PATH"; do
   code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 "$url")"
   [ "$code" = "200" ] || die "GET $url returned HTTP $code"
 done
-echo "GET $SP_PATH: $(curl -sS --max-time 10 "$SP_URL$SP_PATH" | wc -c) bytes; anchor GET /: $(curl -sS --max-time 10 "$ANCHOR_URL/" | wc -c) bytes"
+echo "GET $SP_PATH: $(curl -sS -A wrk --max-time 10 "$SP_URL$SP_PATH" | wc -c) bytes; anchor GET /: $(curl -sS -A wrk --max-time 10 "$ANCHOR_URL/" | wc -c) bytes"
 
 duration_seconds() {
   case "$1" in
@@ -184,7 +187,7 @@ SUMMARY="$WORK/summary.txt"
   awk -v s="$s_rps_med" -v a="$a_rps_med" -v sp="$s_p99_med" -v ap="$a_p99_med" 'BEGIN {
     printf "ratio serviceplane/anchor: req/s %.3f, p99 %.3f\n", (a > 0 ? s / a : 0), (ap > 0 ? sp / ap : 0)
   }'
-  echo "target: GET $SP_PATH vs anchor GET /${ANCHOR_MODE:+ ($ANCHOR_MODE)}"
+  echo "target: GET $SP_PATH vs anchor GET / serving the same bytes"
 } >"$SUMMARY"
 echo
 cat "$SUMMARY"

@@ -2,7 +2,9 @@
 ///
 /// One value per served resource drives routing, discovery documents and error messages, so the
 /// same name can never be spelled two ways (`installer.go` builds the same facts from the registry).
-public struct ResourceInfo: Sendable, Equatable, Hashable {
+/// A class: it is passed along every request, and sharing one immutable instance costs one reference
+/// count instead of one per field. Equality is the resource's identity (group, version, plural name).
+public final class ResourceInfo: Sendable, Hashable {
     /// API group; empty for the core group.
     public let group: String
     public let version: String
@@ -43,6 +45,7 @@ public struct ResourceInfo: Sendable, Equatable, Hashable {
         self.nameRule = nameRule
         self.selectableFields = selectableFields
         self.storageVersionHash = storageVersionHash
+        self.storageKey = group.isEmpty ? resource : "\(resource).\(group)"
     }
 
     /// `v1` or `discovery.k8s.io/v1`: the `apiVersion` objects of this resource carry.
@@ -52,7 +55,17 @@ public struct ResourceInfo: Sendable, Equatable, Hashable {
     public var qualified: QualifiedResource { QualifiedResource(group: group, resource: resource, kind: kind) }
 
     /// The key the store files objects under: the group-qualified plural (`endpointslices.discovery.k8s.io`).
-    public var storageKey: String { qualified.resourceString }
+    public let storageKey: String
 
     public func supports(_ verb: String) -> Bool { verbs.contains(verb) }
+
+    public static func == (lhs: ResourceInfo, rhs: ResourceInfo) -> Bool {
+        lhs.group == rhs.group && lhs.version == rhs.version && lhs.resource == rhs.resource
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(group)
+        hasher.combine(version)
+        hasher.combine(resource)
+    }
 }

@@ -83,7 +83,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *connection, cons
 
 int main(int argc, char **argv) {
     unsigned port = argc > 1 ? (unsigned) strtoul(argv[1], NULL, 10) : 0;
-    if (argc > 2) {
+    if (argc > 2 && strncmp(argv[2], "file:", 5) == 0) {
+        /* Serve exactly the bytes the subject serves, so both sides put the same payload on the wire. */
+        FILE *file = fopen(argv[2] + 5, "rb");
+        if (file == NULL) { perror("anchor body file"); return 1; }
+        static char buffer[1 << 20];
+        body_length = fread(buffer, 1, sizeof buffer, file);
+        fclose(file);
+        body = buffer;
+    } else if (argc > 2) {
         build_large_body();
     } else {
         body = SERVICE_JSON;

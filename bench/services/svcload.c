@@ -1,0 +1,533 @@
+/*
+ * svcload: load generator for ServicePlane's Service-creation benchmark (issue 4). Driven by
+ * scripts/bench-services.sh.
+ *
+ *   gcc -O2 -Wall -o svcload bench/services/svcload.c -lpthread
+ *   svcload create PORT NS PREFIX N CONC [TYPE [SERVER_PID]]
+ *       N Services PREFIX-0 .. PREFIX-(N-1) of TYPE (default NodePort) created in namespace NS (created if
+ *       missing) by CONC threads, each with its own blocking HTTP/1.1 keep-alive connection to
+ *       127.0.0.1:PORT, taking the next index from a shared counter. Reports the creates per second over
+ *       the whole storm (first send to last response), per-create latency, status counts, and the CPU of
+ *       the server (SERVER_PID, from /proc), of svcload itself and of the rest of the machine.
+ *   svcload fill PORT NS PREFIX MAX
+ *       ClusterIP Services PREFIX-0, PREFIX-1, ... created one at a time until a create does not return 201
+ *       (or MAX were created); reports how many were created, how long it took, the failing status and
+ *       message, and the status of one more attempt.
+ *
+ * Every Service gets selector app=PREFIX-i and one port (http 80 -> 8080). Output: "key value" lines on
+ * stdout (times in milliseconds unless the key says otherwise, strings with spaces quoted by nothing: the
+ * value is the rest of the line); diagnostics on stderr. Every socket operation has a timeout. Exit status
+ * 0 if the run completed (whatever the figures), 1 if it could not run, 2 on usage errors.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#define IO_TIMEOUT_S 30          /* blocking socket send/receive timeout */
+#define MAX_CONSECUTIVE_ERRORS 5 /* a thread gives up after this many transport errors in a row */
+
+static int port;
+static struct sockaddr_in server_addr;
+
+static int64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void die(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "svcload: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+static void kv(const char *key, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s ", key);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    fflush(stdout);
+}
+
+static double ms(int64_t ns) { return (double)ns / 1e6; }
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* nearest-rank percentile of a sorted array */
+static int64_t pct(const int64_t *v, size_t n, double p) {
+    if (n == 0) return 0;
+    size_t idx = (size_t)((double)n * p + 0.999999999);
+    if (idx < 1) idx = 1;
+    if (idx > n) idx = n;
+    return v[idx - 1];
+}
+
+static void report_dist(const char *prefix, int64_t *v, size_t n) {
+    char key[128];
+    qsort(v, n, sizeof *v, cmp_i64);
+    snprintf(key, sizeof key, "%s_n", prefix);
+    kv(key, "%zu", n);
+    if (n == 0) return;
+    snprintf(key, sizeof key, "%s_p50_ms", prefix);
+    kv(key, "%.3f", ms(pct(v, n, 0.50)));
+    snprintf(key, sizeof key, "%s_p99_ms", prefix);
+    kv(key, "%.3f", ms(pct(v, n, 0.99)));
+    snprintf(key, sizeof key, "%s_max_ms", prefix);
+    kv(key, "%.3f", ms(v[n - 1]));
+}
+
+/* ---------------------------------------------------------------- blocking keep-alive client ---------- */
+
+struct hconn {
+    int fd;
+    char *buf;
+    size_t cap;
+};
+
+struct resp {
+    int status;
+    const char *body; /* NUL-terminated, inside the connection's buffer (chunk framing removed) */
+    size_t body_len;
+};
+
+static int hconnect(struct hconn *c) {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct timeval tv = {IO_TIMEOUT_S, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&server_addr, sizeof server_addr) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    c->fd = fd;
+    if (!c->buf) {
+        c->cap = 1 << 16;
+        c->buf = malloc(c->cap);
+        if (!c->buf) die("out of memory");
+    }
+    return 0;
+}
+
+static void hclose(struct hconn *c) {
+    if (c->fd >= 0) close(c->fd);
+    c->fd = -1;
+}
+
+/* removes chunk framing in place; returns the decoded length or -1 */
+static long dechunk(char *p, size_t n) {
+    size_t in = 0, out = 0;
+    for (;;) {
+        char *end;
+        unsigned long sz = strtoul(p + in, &end, 16);
+        char *crlf = memmem(p + in, n - in, "\r\n", 2);
+        if (!crlf || end == p + in) return -1;
+        in = (size_t)(crlf - p) + 2;
+        if (sz == 0) break;
+        if (in + sz + 2 > n) return -1;
+        memmove(p + out, p + in, sz);
+        out += sz;
+        in += sz + 2;
+    }
+    p[out] = 0;
+    return (long)out;
+}
+
+/* One request/response. Returns 0, or -1 with a message in err (the connection is then closed). */
+static int hreq(struct hconn *c, const char *method, const char *path, const char *ctype, const char *body,
+                struct resp *r, char *err, size_t errlen) {
+    if (c->fd < 0 && hconnect(c) < 0) {
+        snprintf(err, errlen, "connect: %s", strerror(errno));
+        return -1;
+    }
+    char req[8192];
+    size_t blen = body ? strlen(body) : 0;
+    int n = body ? snprintf(req, sizeof req,
+                            "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: application/json\r\n"
+                            "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                            method, path, port, ctype, blen, body)
+                 : snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: application/json\r\n\r\n",
+                            method, path, port);
+    if (n < 0 || (size_t)n >= sizeof req) die("request too large");
+    size_t off = 0;
+    while (off < (size_t)n) {
+        ssize_t w = send(c->fd, req + off, (size_t)n - off, MSG_NOSIGNAL);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            snprintf(err, errlen, "send: %s", strerror(errno));
+            hclose(c);
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    size_t have = 0, hdr_end = 0, need = 0;
+    int chunked = 0, conn_close = 0;
+    for (;;) {
+        if (have + 1 >= c->cap) {
+            c->cap *= 2;
+            c->buf = realloc(c->buf, c->cap);
+            if (!c->buf) die("out of memory");
+        }
+        ssize_t got = recv(c->fd, c->buf + have, c->cap - 1 - have, 0);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            snprintf(err, errlen, "recv: %s",
+                     got == 0 ? "connection closed"
+                     : (errno == EAGAIN || errno == EWOULDBLOCK) ? "no answer within the socket timeout"
+                                                                 : strerror(errno));
+            hclose(c);
+            return -1;
+        }
+        have += (size_t)got;
+        c->buf[have] = 0;
+        if (!hdr_end) {
+            char *e = strstr(c->buf, "\r\n\r\n");
+            if (!e) continue;
+            hdr_end = (size_t)(e - c->buf) + 4;
+            if (sscanf(c->buf, "HTTP/1.%*d %d", &r->status) != 1) {
+                snprintf(err, errlen, "bad status line");
+                hclose(c);
+                return -1;
+            }
+            char *cl = strcasestr(c->buf, "\r\ncontent-length:");
+            char *cc = strcasestr(c->buf, "\r\nconnection: close");
+            conn_close = cc && cc < e;
+            if (cl && cl < e) {
+                need = hdr_end + (size_t)strtoul(cl + 17, NULL, 10);
+            } else {
+                char *te = strcasestr(c->buf, "\r\ntransfer-encoding: chunked");
+                if (te && te < e) chunked = 1;
+                else {
+                    snprintf(err, errlen, "response has neither Content-Length nor chunked encoding");
+                    hclose(c);
+                    return -1;
+                }
+            }
+        }
+        if (!chunked && have >= need) break;
+        if (chunked && have >= hdr_end + 5 && memcmp(c->buf + have - 5, "0\r\n\r\n", 5) == 0) break;
+    }
+    char *b = c->buf + hdr_end;
+    size_t blen2 = have - hdr_end;
+    if (chunked) {
+        long d = dechunk(b, blen2);
+        if (d < 0) {
+            snprintf(err, errlen, "bad chunked framing");
+            hclose(c);
+            return -1;
+        }
+        blen2 = (size_t)d;
+    }
+    r->body = b;
+    r->body_len = blen2;
+    if (conn_close) hclose(c);
+    return 0;
+}
+
+/* the "message" of a Status body, or the first 200 characters; written to out (one line) */
+static void status_message(const char *body, char *out, size_t outlen) {
+    const char *m = strstr(body, "\"message\"");
+    if (m) {
+        m = strchr(m + 9, '"');
+        if (m) {
+            size_t i = 0;
+            for (m++; *m && *m != '"' && i + 1 < outlen; m++) {
+                if (*m == '\\' && m[1]) m++;
+                out[i++] = *m;
+            }
+            out[i] = 0;
+            return;
+        }
+    }
+    snprintf(out, outlen, "%.200s", body);
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+}
+
+static void ensure_namespace(const char *name) {
+    struct hconn c = {.fd = -1};
+    struct resp r;
+    char err[256], body[256];
+    snprintf(body, sizeof body, "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"%s\"}}", name);
+    if (hreq(&c, "POST", "/api/v1/namespaces", "application/json", body, &r, err, sizeof err))
+        die("creating namespace %s: %s", name, err);
+    if (r.status != 201 && r.status != 409) die("creating namespace %s: HTTP %d: %.300s", name, r.status, r.body);
+    hclose(&c);
+    free(c.buf);
+}
+
+static void service_body(char *out, size_t outlen, const char *prefix, long i, const char *type) {
+    snprintf(out, outlen,
+             "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"%s-%ld\",\"labels\":{\"bench\":\"%s\"}},"
+             "\"spec\":{\"type\":\"%s\",\"selector\":{\"app\":\"%s-%ld\"},"
+             "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080}]}}",
+             prefix, i, prefix, type, prefix, i);
+}
+
+/* ---------------------------------------------------------------- CPU accounting ---------------------- */
+
+static long long proc_cpu_ticks(int pid) {
+    char path[64], buf[2048];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');
+    if (!p) return -1;
+    unsigned long long ut = 0, st = 0;
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
+    return (long long)(ut + st);
+}
+
+/* busy ticks of the whole machine (all CPUs), from /proc/stat */
+static long long machine_busy_ticks(void) {
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f) return -1;
+    unsigned long long v[10] = {0};
+    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                     &v[5], &v[6], &v[7], &v[8], &v[9]);
+    fclose(f);
+    if (got < 4) return -1;
+    return (long long)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]); /* user nice system irq softirq steal */
+}
+
+static double self_cpu_s(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+/* ---------------------------------------------------------------- create ------------------------------- */
+
+static const char *g_ns, *g_prefix, *g_type;
+static long g_n;
+static atomic_long next_index;
+static int64_t *lat;            /* per index */
+static int *status_of;          /* per index; -1 transport error, 0 not attempted */
+static pthread_mutex_t err_mu = PTHREAD_MUTEX_INITIALIZER;
+static char first_error[512];
+
+static void note_error(const char *fmt, ...) {
+    pthread_mutex_lock(&err_mu);
+    if (!first_error[0]) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(first_error, sizeof first_error, fmt, ap);
+        va_end(ap);
+    }
+    pthread_mutex_unlock(&err_mu);
+}
+
+static void *create_worker(void *arg) {
+    (void)arg;
+    struct hconn c = {.fd = -1};
+    char path[256], body[1024], err[256];
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", g_ns);
+    int consecutive = 0;
+    for (;;) {
+        long i = atomic_fetch_add(&next_index, 1);
+        if (i >= g_n) break;
+        service_body(body, sizeof body, g_prefix, i, g_type);
+        struct resp r;
+        int64_t t0 = now_ns();
+        if (hreq(&c, "POST", path, "application/json", body, &r, err, sizeof err)) {
+            status_of[i] = -1;
+            note_error("create %s-%ld: %s", g_prefix, i, err);
+            if (++consecutive >= MAX_CONSECUTIVE_ERRORS) {
+                fprintf(stderr, "svcload: a worker gave up after %d transport errors in a row\n", consecutive);
+                break;
+            }
+            continue;
+        }
+        consecutive = 0;
+        lat[i] = now_ns() - t0;
+        status_of[i] = r.status;
+        if (r.status != 201) {
+            char msg[300];
+            status_message(r.body, msg, sizeof msg);
+            note_error("create %s-%ld: HTTP %d: %s", g_prefix, i, r.status, msg);
+        }
+    }
+    hclose(&c);
+    free(c.buf);
+    return NULL;
+}
+
+static int run_create(const char *ns, const char *prefix, long n, int conc, const char *type, int server_pid) {
+    g_ns = ns;
+    g_prefix = prefix;
+    g_type = type;
+    g_n = n;
+    lat = calloc((size_t)n, sizeof *lat);
+    status_of = calloc((size_t)n, sizeof *status_of);
+    ensure_namespace(ns);
+    long clk = sysconf(_SC_CLK_TCK);
+    long long busy0 = machine_busy_ticks(), srv0 = server_pid ? proc_cpu_ticks(server_pid) : 0;
+    double self0 = self_cpu_s();
+    pthread_t *th = calloc((size_t)conc, sizeof *th);
+    int64_t t0 = now_ns();
+    for (int i = 0; i < conc; i++)
+        if (pthread_create(&th[i], NULL, create_worker, NULL)) die("pthread_create: %s", strerror(errno));
+    for (int i = 0; i < conc; i++) pthread_join(th[i], NULL);
+    int64_t t1 = now_ns();
+    long long busy1 = machine_busy_ticks(), srv1 = server_pid ? proc_cpu_ticks(server_pid) : 0;
+    double self1 = self_cpu_s();
+    double secs = (double)(t1 - t0) / 1e9;
+
+    long ok = 0, transport = 0, other = 0, not_attempted = 0;
+    int counts[600] = {0};
+    int64_t *v = malloc((size_t)n * sizeof *v);
+    size_t nv = 0;
+    for (long i = 0; i < n; i++) {
+        if (status_of[i] == 201) ok++;
+        else if (status_of[i] == -1) transport++;
+        else if (status_of[i] == 0) not_attempted++;
+        else other++;
+        if (status_of[i] > 0 && status_of[i] < 600) counts[status_of[i]]++;
+        if (status_of[i] > 0) v[nv++] = lat[i];
+    }
+    kv("mode", "create");
+    kv("type", "%s", type);
+    kv("concurrency", "%d", conc);
+    kv("creates_requested", "%ld", n);
+    kv("creates_ok", "%ld", ok);
+    kv("creates_other_status", "%ld", other);
+    kv("creates_transport_errors", "%ld", transport);
+    kv("creates_not_attempted", "%ld", not_attempted);
+    for (int s = 0; s < 600; s++)
+        if (counts[s]) {
+            char key[32];
+            snprintf(key, sizeof key, "status_%d", s);
+            kv(key, "%d", counts[s]);
+        }
+    kv("seconds", "%.3f", secs);
+    kv("creates_per_s", "%.1f", secs > 0 ? (double)ok / secs : 0);
+    report_dist("create_latency", v, nv);
+    double busy_cpus = (double)(busy1 - busy0) / (double)clk / secs;
+    double srv_cpus = server_pid ? (double)(srv1 - srv0) / (double)clk / secs : 0;
+    double self_cpus = (self1 - self0) / secs;
+    if (server_pid) kv("server_cpu_pct", "%.1f", 100 * srv_cpus);
+    kv("loadgen_cpu_pct", "%.1f", 100 * self_cpus);
+    if (server_pid) {
+        double other_cpus = busy_cpus - srv_cpus - self_cpus;
+        kv("other_cpu_pct", "%.1f", other_cpus > 0 ? 100 * other_cpus : 0);
+    }
+    if (first_error[0]) {
+        kv("first_error", "%s", first_error);
+        fprintf(stderr, "svcload: first error: %s\n", first_error);
+    }
+    free(v);
+    free(th);
+    return 0;
+}
+
+/* ---------------------------------------------------------------- fill --------------------------------- */
+
+static int run_fill(const char *ns, const char *prefix, long max) {
+    ensure_namespace(ns);
+    struct hconn c = {.fd = -1};
+    char path[256], body[1024], err[256], msg[512];
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", ns);
+    int64_t *v = malloc((size_t)(max + 2) * sizeof *v);
+    size_t nv = 0;
+    long created = 0;
+    int fail_status = 0;
+    msg[0] = 0;
+    int64_t t0 = now_ns(), t_fail = 0;
+    long i;
+    for (i = 0; i < max; i++) {
+        struct resp r;
+        service_body(body, sizeof body, prefix, i, "ClusterIP");
+        int64_t a = now_ns();
+        if (hreq(&c, "POST", path, "application/json", body, &r, err, sizeof err)) die("create %s-%ld: %s", prefix, i, err);
+        v[nv++] = now_ns() - a;
+        if (r.status != 201) {
+            fail_status = r.status;
+            status_message(r.body, msg, sizeof msg);
+            t_fail = now_ns();
+            break;
+        }
+        created++;
+    }
+    int64_t t1 = now_ns();
+    kv("mode", "fill");
+    kv("created", "%ld", created);
+    kv("fill_seconds", "%.3f", (double)((t_fail ? t_fail : t1) - t0) / 1e9);
+    if (t_fail) {
+        kv("failed_index", "%ld", i);
+        kv("fail_status", "%d", fail_status);
+        kv("fail_message", "%s", msg);
+        /* one more attempt, with another name: still full? */
+        struct resp r;
+        service_body(body, sizeof body, prefix, max + 1, "ClusterIP");
+        if (hreq(&c, "POST", path, "application/json", body, &r, err, sizeof err)) die("extra create: %s", err);
+        status_message(r.body, msg, sizeof msg);
+        kv("again_status", "%d", r.status);
+        kv("again_message", "%s", msg);
+    } else {
+        kv("fail_status", "0");
+    }
+    report_dist("create_latency", v, nv);
+    hclose(&c);
+    free(c.buf);
+    free(v);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 6) {
+        fprintf(stderr, "usage: svcload create PORT NS PREFIX N CONC [TYPE [SERVER_PID]] | svcload fill PORT NS PREFIX MAX\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    port = atoi(argv[2]);
+    if (port <= 0 || port > 65535) return 2;
+    memset(&server_addr, 0, sizeof server_addr);
+    server_addr.sin_family = AF_INET;
+    server_addr.sin_port = htons((uint16_t)port);
+    server_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (strcmp(argv[1], "create") == 0 && argc >= 7) {
+        long n = atol(argv[5]);
+        int conc = atoi(argv[6]);
+        const char *type = argc > 7 ? argv[7] : "NodePort";
+        int pid = argc > 8 ? atoi(argv[8]) : 0;
+        if (n < 1 || conc < 1 || conc > 1024 || pid < 0) return 2;
+        return run_create(argv[3], argv[4], n, conc, type, pid);
+    }
+    if (strcmp(argv[1], "fill") == 0) {
+        long max = atol(argv[5]);
+        if (max < 1) return 2;
+        return run_fill(argv[3], argv[4], max);
+    }
+    fprintf(stderr, "svcload: unknown mode %s\n", argv[1]);
+    return 2;
+}
