@@ -13,7 +13,7 @@ extension APIHandler {
             }
             switch (request.method, subresource) {
             case ("GET", _) where verbs.contains("get"):
-                return try get(info, namespace: namespace, name: name, pretty: pretty)
+                return try get(request, info, namespace: namespace, name: name, pretty: pretty)
             case ("PUT", _) where verbs.contains("update"):
                 return try update(request, info, namespace: namespace, name: name, subresource: subresource, pretty: pretty)
             case ("PATCH", _) where verbs.contains("patch"):
@@ -28,7 +28,7 @@ extension APIHandler {
             let watching = target.legacyWatch
             switch request.method {
             case "GET" where watching: return try watch(request, info, namespace: target.namespace, name: name)
-            case "GET": return try get(info, namespace: namespace, name: name, pretty: pretty)
+            case "GET": return try get(request, info, namespace: namespace, name: name, pretty: pretty)
             case "PUT": return try update(request, info, namespace: namespace, name: name, subresource: nil, pretty: pretty)
             case "PATCH": return try patch(request, info, namespace: namespace, name: name, subresource: nil, pretty: pretty)
             case "DELETE": return try delete(request, info, namespace: namespace, name: name, pretty: pretty)
@@ -61,14 +61,5 @@ extension APIHandler {
 
     private func isWatch(_ request: HTTPRequest) -> Bool {
         request.queryValue("watch").map { QueryValue.bool($0) } ?? false
-    }
-
-    /// Parses a JSON request body; 400 with the parser's message when malformed.
-    func decodeBody(_ request: HTTPRequest, _ info: ResourceInfo) throws(StatusError) -> JSON {
-        do {
-            return try JSON.parse(request.body)
-        } catch {
-            throw .badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(error)")
-        }
     }
 }

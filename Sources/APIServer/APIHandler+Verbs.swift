@@ -5,14 +5,28 @@ import Registry
 import Store
 
 extension APIHandler {
-    func get(_ info: ResourceInfo, namespace: String, name: String, pretty: Bool) throws(StatusError) -> HTTPReply {
+    func get(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String,
+             pretty: Bool) throws(StatusError) -> HTTPReply {
+        let table = try TableNegotiation.tableRequest(request)
         let object = try registry.get(info, namespace: namespace, name: name)
+        if let table {
+            // A single object prints as a one-row Table (reference §10.1).
+            return Table.reply(Table(printer: .forResource(info), request: table).single(object), request: table,
+                               pretty: pretty)
+        }
         return Responses.json(bytes: object.bytes, object: object.object, pretty: pretty)
     }
 
     func list(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String?, pretty: Bool) throws(StatusError) -> HTTPReply {
         let options = try OptionParsing.listOptions(request, watch: false)
+        let table = try TableNegotiation.tableRequest(request)
         let result = try registry.list(info, namespace: namespace, options: options)
+        if let table {
+            let body = Table(printer: .forResource(info), request: table).list(
+                result.items, resourceVersion: result.resourceVersion, continueToken: result.continueToken,
+                remainingItemCount: result.remainingItemCount)
+            return Table.reply(body, request: table, pretty: pretty)
+        }
         return Responses.list(kind: info.listKind, apiVersion: info.apiVersion, items: result.items.map(\.bytes),
                               itemObjects: { result.items.map(\.object) }, resourceVersion: result.resourceVersion,
                               continueToken: result.continueToken, remainingItemCount: result.remainingItemCount,
@@ -22,21 +36,21 @@ extension APIHandler {
     func create(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, pretty: Bool) throws(StatusError) -> HTTPReply {
         try ContentNegotiation.requireJSONBody(request)
         let options = try OptionParsing.writeOptions(request, optionsKind: "CreateOptions")
-        let body = try decodeBody(request, info)
+        let (body, decodeWarnings) = try FieldPruning.decode(request.body, info, validation: options.fieldValidation)
         let result = try registry.create(info, namespace: namespace, object: body, options: options)
         return Responses.json(bytes: result.object.bytes, object: result.object.object, status: 201, pretty: pretty,
-                              headers: Responses.warningHeaders(result.warnings))
+                              headers: Responses.warningHeaders(decodeWarnings + result.warnings))
     }
 
     func update(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String, subresource: String?,
                 pretty: Bool) throws(StatusError) -> HTTPReply {
         try ContentNegotiation.requireJSONBody(request)
         let options = try OptionParsing.writeOptions(request, optionsKind: "UpdateOptions")
-        let body = try decodeBody(request, info)
+        let (body, decodeWarnings) = try FieldPruning.decode(request.body, info, validation: options.fieldValidation)
         let result = try registry.update(info, namespace: namespace, name: name, subresource: subresource, object: body,
                                          options: options)
         return Responses.json(bytes: result.object.bytes, object: result.object.object, status: result.created ? 201 : 200,
-                              pretty: pretty, headers: Responses.warningHeaders(result.warnings))
+                              pretty: pretty, headers: Responses.warningHeaders(decodeWarnings + result.warnings))
     }
 
     func patch(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String, subresource: String?,
@@ -45,14 +59,16 @@ extension APIHandler {
         guard let type = Patch.PatchType(rawValue: mediaType) else {
             throw .unsupportedMediaType(accepted: Patch.supportedMediaTypes)
         }
-        let options = try OptionParsing.writeOptions(request, optionsKind: "PatchOptions")
+        var options = try OptionParsing.writeOptions(request, optionsKind: "PatchOptions")
         if request.queryValue("force") != nil {
             throw .invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "",
                            errors: [.forbidden("force", "may not be specified for non-apply patch")])
         }
         let body: JSON
         do {
-            body = try JSON.parse(request.body)
+            var duplicates: [String] = []
+            body = try JSON.parse(request.body, duplicateKeys: &duplicates)
+            if options.fieldValidation != .ignore { options.patchDecodingProblems = duplicates.map(FieldPruning.duplicate) }
         } catch {
             throw .badRequest("error decoding patch: \(error)")
         }

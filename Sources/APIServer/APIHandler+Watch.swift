@@ -29,9 +29,13 @@ extension APIHandler {
         } else {
             timeout = Self.defaultWatchTimeout()
         }
+        // Table watchers get their own encoder; JSON watchers share the line cache (reference §9.7).
+        let tableEncoder = try TableNegotiation.tableRequest(request).map {
+            TableWatchEncoder(table: Table(printer: .forResource(info), request: $0))
+        }
         let stream = HTTPStream(maxBufferedBytes: Self.watchBufferBytes)
         let session = WatchSession(stream: stream, info: info, allowBookmarks: allowBookmarks, deadline: now + timeout, now: now,
-                                   lineCache: watchSessions.lineCache)
+                                   lineCache: watchSessions.lineCache, tableEncoder: tableEncoder)
         let subscription = try registry.watch(info, namespace: namespace, options: options) { event in session.emit(event) }
         if let subscription {
             watchSessions.add(session)

@@ -62,8 +62,12 @@ public final class APIHandler: HTTPHandler {
             return Responses.text("ok")
         case "/debug/controllers/sync":
             return try controllersSync(request, pretty: pretty)
+        case "/api", "/apis":
+            if let reply = try aggregatedDiscovery(request, path: path) { return reply }
+        case "/openapi/v3":
+            return try openAPI(request, path: path)
         default:
-            break
+            if path.hasPrefix("/openapi/v3/") { return try openAPI(request, path: path) }
         }
         let document: JSON?
         switch path {

@@ -16,8 +16,11 @@ struct Discovery {
     let groups: [String: JSON]
     /// `APIResourceList` documents by group version (`v1`, `discovery.k8s.io/v1`).
     let resourceLists: [String: JSON]
+    /// The aggregated (`apidiscovery.k8s.io/v2`) form of `/api` and `/apis`, from the same resources.
+    let aggregated: AggregatedDiscovery
 
     init(resources: [ResourceInfo], serverAddress: String) {
+        aggregated = AggregatedDiscovery(resources: resources)
         apiVersions = [
             "kind": "APIVersions", "versions": ["v1"],
             "serverAddressByClientCIDRs": [["clientCIDR": "0.0.0.0/0", "serverAddress": .string(serverAddress)]],

@@ -37,7 +37,9 @@ enum OptionParsing {
         if let manager, manager.utf8.count > 128 {
             throw .invalid(kind: optionsKind, group: "meta.k8s.io", name: "", errors: [.tooLong("fieldManager", maxBytes: 128)])
         }
-        return WriteOptions(dryRun: dryRun, fieldManager: manager)
+        // Absent or empty means Warn (`handlers/rest.go` `fieldValidation`).
+        let fieldValidation = FieldValidationDirective(rawValue: request.queryValue("fieldValidation") ?? "") ?? .warn
+        return WriteOptions(dryRun: dryRun, fieldManager: manager, fieldValidation: fieldValidation)
     }
 
     /// List options from the query, with `ListOptions` validation (`internalversion/validation`).

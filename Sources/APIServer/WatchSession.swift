@@ -26,11 +26,14 @@ final class WatchSession: Sendable {
     private let state: Mutex<State>
 
     let lineCache: WatchLineCache
+    /// Set for a Table watch: converts each object to a one-row Table instead of sharing `lineCache`'s line.
+    let tableEncoder: TableWatchEncoder?
 
     init(stream: HTTPStream, info: ResourceInfo, allowBookmarks: Bool, deadline: Double, now: Double,
-         lineCache: WatchLineCache) {
+         lineCache: WatchLineCache, tableEncoder: TableWatchEncoder? = nil) {
         self.stream = stream
         self.lineCache = lineCache
+        self.tableEncoder = tableEncoder
         self.kind = info.kind
         self.apiVersion = info.apiVersion
         self.allowBookmarks = allowBookmarks
@@ -42,6 +45,7 @@ final class WatchSession: Sendable {
     func emit(_ event: WatchEvent) -> Bool {
         switch event {
         case .object(let type, let object):
+            if let tableEncoder { return stream.write(tableEncoder.line(type: type, object: object)) }
             return stream.write(lineCache.line(type: type, object: object))
         case .initialEventsEnd(let resourceVersion):
             // Announced only to clients that allow bookmarks (`cache_watcher.go`).

@@ -87,7 +87,7 @@ public final class GarbageCollector: Controller {
                     let kind = "\(reference["apiVersion"]?.stringValue ?? "")/\(reference["kind"]?.stringValue ?? "")"
                     return served.contains(kind) && !live.contains(reference["uid"]?.stringValue ?? "")
                 }
-                if allGone {
+                if allGone, !references.contains(where: { ownerExists($0, namespace: entry.object.namespace) }) {
                     _ = try registry.delete(entry.info, namespace: entry.object.namespace, name: entry.object.name,
                                             options: DeleteOptions(preconditionUID: entry.uid, propagationPolicy: .background))
                 }
@@ -99,6 +99,18 @@ public final class GarbageCollector: Controller {
             }
         }
         return ok
+    }
+
+    /// A live lookup of one owner before a dependent is deleted: the pass lists kinds one after another, so an
+    /// owner created meanwhile may be missing from the listing (upstream does the same check).
+    private func ownerExists(_ reference: JSON, namespace: String) -> Bool {
+        guard let kind = kinds.first(where: {
+            $0.apiVersion == reference["apiVersion"]?.stringValue && $0.kind == reference["kind"]?.stringValue
+        }), let name = reference["name"]?.stringValue,
+              let owner = try? registry.get(kind, namespace: kind.namespaced ? namespace : "", name: name) else {
+            return false
+        }
+        return owner.object["metadata"]?["uid"] == reference["uid"]
     }
 
     /// Deletes the dependents (in the foreground too); releases the owner once none that blocks remains.

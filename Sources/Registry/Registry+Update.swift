@@ -14,13 +14,26 @@ extension Registry {
     }
 
     /// `PATCH` (reference §5.4): the patch is applied to the current object and the result goes through update.
+    /// Fields the kind's schema does not declare are dropped from the result; `options.fieldValidation` decides
+    /// whether that (and `options.patchDecodingProblems`) is a 422, warnings, or silent (`handlers/patch.go`).
     public func patch(_ info: ResourceInfo, namespace: String, name: String, subresource: String? = nil, patch: Patch,
                       options: WriteOptions) throws(StatusError) -> WriteResult {
-        try guaranteedUpdate(info, namespace: namespace, name: name, subresource: subresource, options: options,
-                             createIfMissing: false) { (current: StoredObject?) throws(StatusError) -> JSON in
+        var problems: [String] = []
+        let result = try guaranteedUpdate(info, namespace: namespace, name: name, subresource: subresource,
+                                          options: options,
+                                          createIfMissing: false) { (current: StoredObject?) throws(StatusError) -> JSON in
             guard let current else { throw .notFound(info.qualified, name: name) }
-            return try patch.apply(to: current.object, kind: info.kind)
+            var patched = try patch.apply(to: current.object, kind: info.kind)
+            problems = options.patchDecodingProblems + FieldPruning.prune(&patched, kind: info.kind)
+            if options.fieldValidation == .strict, !problems.isEmpty {
+                let shown = patch.type == .strategicMerge
+                    ? FieldPruning.goFormat(patch.body) : FieldPruning.sortedJSON(patched)
+                throw FieldPruning.strictPatchError(problems, shownValue: shown)
+            }
+            return patched
         }
+        guard options.fieldValidation == .warn, !problems.isEmpty else { return result }
+        return WriteResult(object: result.object, created: result.created, warnings: problems + result.warnings)
     }
 
     /// The read-modify-write loop shared by update and patch: take the current object, compute the new one,

@@ -6,10 +6,19 @@ public struct WriteOptions: Sendable {
     /// `dryRun=All`: run everything, persist nothing.
     public var dryRun: Bool
     public var fieldManager: String?
+    /// `fieldValidation`: what a patch whose result has unknown fields gets (create and update bodies are decoded, and
+    /// pruned, by the API layer before they get here; see ``FieldPruning``).
+    public var fieldValidation: FieldValidationDirective
+    /// Strict-decoding problems the API layer found in a patch body itself (`duplicate field "spec.type"`); reported
+    /// with the unknown fields of the patched object, as `handlers/patch.go` does.
+    public var patchDecodingProblems: [String]
 
-    public init(dryRun: Bool = false, fieldManager: String? = nil) {
+    public init(dryRun: Bool = false, fieldManager: String? = nil, fieldValidation: FieldValidationDirective = .warn,
+                patchDecodingProblems: [String] = []) {
         self.dryRun = dryRun
         self.fieldManager = fieldManager
+        self.fieldValidation = fieldValidation
+        self.patchDecodingProblems = patchDecodingProblems
     }
 }
 

@@ -41,7 +41,8 @@ import Testing
     @Test(arguments: [
         (nil, true), ("application/json", true), ("*/*", true), ("application/*", true),
         ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json", true),
-        ("application/json;as=Table;v=v1;g=meta.k8s.io", false), ("image/png", false), ("text/html, */*;q=0.1", true),
+        ("application/json;as=Table;v=v1;g=meta.k8s.io", true), ("application/json;as=Table", false),
+        ("image/png", false), ("text/html, */*;q=0.1", true),
     ] as [(String?, Bool)])
     func acceptNegotiation(accept: String?, acceptable: Bool) {
         #expect(ContentNegotiation.acceptsJSON(accept) == acceptable)

@@ -731,7 +731,7 @@ static atomic_long cr_next;
 static atomic_long cr_ok, cr_fail;
 static int64_t *cr_lat;
 static pthread_mutex_t err_mu = PTHREAD_MUTEX_INITIALIZER;
-static char cr_first_error[512];
+static char cr_first_error[1024];
 
 static void *create_worker(void *arg) {
     (void)arg;
@@ -1033,7 +1033,7 @@ static void run_flips(void) {
     int64_t *both = calloc(2 * (size_t)flips + 1, sizeof(int64_t));
     size_t nd = 0, nu = 0, nb = 0;
     int failures = 0;
-    char first_failure[512] = "";
+    char first_failure[1024] = "";
     struct cpu_snap c0 = cpu_snap();
     for (int s = 0; s < flips; s++) {
         int svc = (int)(((long)s * 379) % nsvc), j = s % per;
@@ -1166,20 +1166,28 @@ int main(int argc, char **argv) {
     int64_t t_create0 = now_ns();
     int creates_ok = create_all("pod_creates", npods, pod_body) == 0;
     int64_t t_create1 = now_ns();
-    deadline = t_create1 + (int64_t)READY_DEADLINE_S * 1000000000LL;
-    int64_t t_saw_ready = 0;
+    int ready_deadline_s = getenv("READY_DEADLINE_S") ? atoi(getenv("READY_DEADLINE_S")) : READY_DEADLINE_S;
+    deadline = t_create1 + (int64_t)ready_deadline_s * 1000000000LL;
+    int64_t t_saw_ready = 0, next_progress = t_create1 + 10000000000LL;
     for (;;) {
         pthread_mutex_lock(&mu);
         int64_t tr = t_all_ready;
-        int r = pods_ready;
+        int r = pods_ready, sc_ = svcs_correct;
         pthread_mutex_unlock(&mu);
         if (tr) {
             t_saw_ready = now_ns();
             break;
         }
-        if (now_ns() > deadline || atomic_load(&pw.ended)) {
-            fprintf(stderr, "ctlload: only %d of %d Pods Ready %d s after the last create\n", r, npods, READY_DEADLINE_S);
+        int64_t t = now_ns();
+        if (t > deadline || atomic_load(&pw.ended)) {
+            fprintf(stderr, "ctlload: only %d of %d Pods Ready %.0f s after the last create\n", r, npods,
+                    (double)(t - t_create1) / 1e9);
             break;
+        }
+        if (t > next_progress) {
+            fprintf(stderr, "ctlload: %.0f s after the last create: %d of %d Pods Ready, %d of %d Services correct\n",
+                    (double)(t - t_create1) / 1e9, r, npods, sc_, nsvc);
+            next_progress += 10000000000LL;
         }
         usleep(200);
     }
@@ -1250,8 +1258,9 @@ int main(int argc, char **argv) {
     watch_stop(&sw);
     watch_stop(&pw);
 
-    /* 3. flips */
-    if (flips > 0) run_flips();
+    /* 3. flips (only on a converged cluster: every flip needs its Pod Ready) */
+    if (flips > 0 && t_saw_ready && t_all_correct) run_flips();
+    else if (flips > 0) fprintf(stderr, "ctlload: no flips: the cluster did not converge\n");
     hclose(&sc);
     return 0;
 }
