@@ -4,14 +4,14 @@
 ///
 /// kube-apiserver decodes `metav1.Time` with `time.Parse(time.RFC3339, s)` and converts to local time, which is
 /// UTC in a server container; so the instant is what matters and the rendering is always UTC.
-struct MetaTimestamp: Equatable {
+public struct MetaTimestamp: Equatable, Sendable {
     /// Seconds since 1970-01-01T00:00:00Z.
-    var seconds: Int64
+    public var seconds: Int64
     /// Nanoseconds within the second.
-    var nanoseconds: Int64
+    public var nanoseconds: Int64
 
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; nil for anything else.
-    init?(rfc3339 text: String) {
+    public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int64? {
             guard range.upperBound <= b.count, !range.isEmpty else { return nil }

@@ -1,3 +1,5 @@
+import KubeAPI
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -42,39 +44,7 @@ public enum SystemFields {
 
     /// Parses an RFC 3339 timestamp back to epoch seconds (fractions and offsets honoured); nil if malformed.
     public static func parseTimestamp(_ text: String) -> Int64? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T") else { return nil }
-        func number(_ range: Range<Int>) -> Int32? {
-            var value: Int32 = 0
-            for index in range {
-                let digit = bytes[index] &- UInt8(ascii: "0")
-                guard digit < 10 else { return nil }
-                value = value * 10 + Int32(digit)
-            }
-            return value
-        }
-        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
-        var parts = tm()
-        parts.tm_year = year - 1900
-        parts.tm_mon = month - 1
-        parts.tm_mday = day
-        parts.tm_hour = hour
-        parts.tm_min = minute
-        parts.tm_sec = second
-        var seconds = Int64(timegm(&parts))
-        var index = 19
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
-        }
-        guard index < bytes.count else { return nil }
-        if bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") { return seconds }
-        guard bytes.count >= index + 6, let offsetHours = number(index + 1..<index + 3),
-              let offsetMinutes = number(index + 4..<index + 6) else { return nil }
-        let offset = Int64(offsetHours) * 3600 + Int64(offsetMinutes) * 60
-        seconds += bytes[index] == UInt8(ascii: "+") ? -offset : offset
-        return seconds
+        MetaTimestamp(rfc3339: text)?.seconds
     }
 
     /// The alphabet of `k8s.io/apimachinery/pkg/util/rand` (no vowels, no confusable characters).
