@@ -14,6 +14,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C libraries: module maps plus tiny inline shims. Only the wrapper targets import these.
@@ -30,7 +31,10 @@ let package = Package(
         .target(name: "Store", dependencies: ["SQLite", "JSON", "KubeAPI", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Registry", dependencies: ["Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Controllers", dependencies: ["Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "APIServer", dependencies: ["HTTPServer", "Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "APIServer", dependencies: [
+            "HTTPServer", "Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
 
         // Executables.
         .executableTarget(name: "serviceplane", dependencies: [

@@ -69,17 +69,20 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/serviceplane-bench-services.XXXXXX")"
 SERVER_PID=""
 LOAD_PID=""
 
-# stop_pid PID: SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL; returns 0 if it exited on SIGTERM in time.
+# stop_pid PID: SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL; returns 0 if it exited on SIGTERM in time and
+# sets STOP_STATUS to its exit status.
+STOP_STATUS=0
 stop_pid() {
   local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  STOP_STATUS=0
+  if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; fi
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; fi
     sleep 0.1
   done
   kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || STOP_STATUS=$?
   return 1
 }
 
@@ -133,6 +136,13 @@ stop_server() {
     else
       echo "$name.server_stopped_cleanly 0" >>"$WORK/results.txt"
       echo "bench-services: $name: serviceplane did not exit within ${STOP_TIMEOUT}s of SIGTERM (killed)" >&2
+    fi
+    echo "$name.server_exit_status $STOP_STATUS" >>"$WORK/results.txt"
+    if [ "$STOP_STATUS" -ne 0 ] || grep -q 'Fatal error' "$WORK/$name.server.err"; then
+      mkdir -p "$OUT_DIR"
+      cp "$WORK/$name.server.err" "$OUT_DIR/services-$name-server.log"
+      echo "bench-services: $name: serviceplane exited with status $STOP_STATUS on SIGTERM (log: $OUT_DIR/services-$name-server.log)" >&2
+      grep -m 1 'Fatal error' "$WORK/$name.server.err" >&2 || true
     fi
   fi
   SERVER_PID=""
@@ -209,11 +219,12 @@ cp "$WORK/results.txt" "$OUT_DIR/services.txt"
 
 # ---------------------------------------------------------------- summary table
 SUMMARY="$WORK/summary.txt"
-awk -v rounds="$ROUNDS" -v n="$SERVICES" -v c="$CONCURRENCY" -v dur="$DURABILITY" -v fexp="$FILL_EXPECTED" \
+awk -v rounds="$ROUNDS" -v nsvc="$SERVICES" -v c="$CONCURRENCY" -v dur="$DURABILITY" -v fexp="$FILL_EXPECTED" \
     -v frange="$FILL_RANGE" -v race="$FILL_RACE_CREATES" '
   { k = $1; $1 = ""; sub(/^ /, ""); v[k] = $0 }
   function g(k) { return (k in v) ? v[k] : "-" }
   function goal(ok) { return ok ? "ok" : "MISS" }
+  function n(k) { return (k in v) ? v[k] + 0 : -1 }   # numeric (the values are strings: compare numbers, not text)
   # med/min/max of v["r<i>." key] over the rounds, into M[]
   function stats(key,   i, m, a, t, j) {
     m = 0
@@ -229,7 +240,7 @@ awk -v rounds="$ROUNDS" -v n="$SERVICES" -v c="$CONCURRENCY" -v dur="$DURABILITY
       if (key ~ /\.server_died$/ && v[key] == 1)
         printf "!! serviceplane DIED during %s; figures of that phase are partial\n", substr(key, 1, length(key) - 12)
     if ("r1.subject.mode" in v) {
-      printf "== Service creation: %d NodePort Services at concurrency %d, temp-file db, --durability %s; %d alternating rounds (median [min-max])\n", n, c, dur, rounds
+      printf "== Service creation: %d NodePort Services at concurrency %d, temp-file db, --durability %s; %d alternating rounds (median [min-max])\n", nsvc, c, dur, rounds
       stats("subject.creates_per_s"); sm = M["med"]; smin = M["min"]; smax = M["max"]
       stats("anchor.inserts_per_s"); am = M["med"]; amin = M["min"]; amax = M["max"]
       printf "%-34s %10.1f  [%.1f-%.1f]\n", "serviceplane creates/s", sm, smin, smax
@@ -244,7 +255,7 @@ awk -v rounds="$ROUNDS" -v n="$SERVICES" -v c="$CONCURRENCY" -v dur="$DURABILITY
       for (i = 1; i <= rounds; i++) {
         p = "r" i "."
         created += g(p "subject.creates_ok")
-        if (g(p "subject.creates_ok") != n || g(p "verify.verified") != 1) { allok = 0; bad = bad " r" i }
+        if (n(p "subject.creates_ok") != nsvc || n(p "verify.verified") != 1) { allok = 0; bad = bad " r" i }
         dups += g(p "verify.cluster_ip_duplicates") + g(p "verify.node_port_duplicates")
       }
       ratio = am > 0 ? sm / am : 0
@@ -261,16 +272,19 @@ awk -v rounds="$ROUNDS" -v n="$SERVICES" -v c="$CONCURRENCY" -v dur="$DURABILITY
       printf "            one more create: HTTP %s; listed %s, distinct cluster IPs (with kubernetes) %s, duplicates %s, out of range %s\n",
         g("fill.again_status"), g("fill.verify.services_listed"), g("fill.verify.cluster_ips_distinct"),
         g("fill.verify.cluster_ip_duplicates"), g("fill.verify.cluster_ip_out_of_range")
-      seq_ok = g("fill.created") == fexp && g("fill.fail_status") == 500 && \
+      seq_ok = n("fill.created") == fexp && n("fill.fail_status") == 500 && \
                g("fill.fail_message") == "Internal error occurred: failed to allocate a serviceIP: range is full" && \
-               g("fill.again_status") == 500 && g("fill.verify.verified") == 1 && g("fill.verify.cluster_ips_distinct") == fexp + 1
+               n("fill.again_status") == 500 && n("fill.verify.verified") == 1 && n("fill.verify.cluster_ips_distinct") == fexp + 1
       printf "race (%d creates at concurrency %d): %s x 201, %s x 500 in %s s; listed %s, duplicates %s, out of range %s\n", race, c,
         g("fillrace.status_201"), g("fillrace.status_500"), g("fillrace.seconds"), g("fillrace.verify.services_listed"),
         g("fillrace.verify.cluster_ip_duplicates"), g("fillrace.verify.cluster_ip_out_of_range")
-      race_ok = g("fillrace.status_201") == fexp && g("fillrace.status_500") == race - fexp && g("fillrace.verify.verified") == 1
+      race_ok = n("fillrace.status_201") == fexp && n("fillrace.status_500") == race - fexp && n("fillrace.verify.verified") == 1
       printf "goals: exactly %d distinct, then 500 range is full: %s; race: exactly %d succeed, no duplicate: %s\n",
         fexp, goal(seq_ok), fexp, goal(race_ok)
     }
+    for (key in v)
+      if (key ~ /\.server_exit_status$/ && v[key] + 0 != 0)
+        printf "!! serviceplane exited with status %s on SIGTERM after %s (not a clean stop)\n", v[key], substr(key, 1, length(key) - 19)
     w = 0
     for (key in v) if (key ~ /\.server_log_warnings$/) w += v[key]
     if (w > 0) printf "\nnote: the servers logged %d warnings/errors besides the expected range-is-full ones (see %s)\n", w, "bench-out/services.txt"

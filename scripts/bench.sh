@@ -196,6 +196,8 @@ mkdir -p "$OUT_DIR"
 cp "$SUMMARY" "$OUT_DIR/http-summary.txt"
 cp "$WORK"/wrk-*.txt "$OUT_DIR/"
 [ "${SKIP_WATCH_BENCH:-0}" = "1" ] || { echo; BIN_DIR="$BIN_DIR" OUT_DIR="$OUT_DIR" scripts/bench-watch.sh; }
+[ "${SKIP_SERVICES_BENCH:-0}" = "1" ] || { echo; BIN_DIR="$BIN_DIR" OUT_DIR="$OUT_DIR" scripts/bench-services.sh; }
+[ "${SKIP_CONTROLLERS_BENCH:-0}" = "1" ] || { echo; BIN_DIR="$BIN_DIR" OUT_DIR="$OUT_DIR" scripts/bench-controllers.sh; }
 
 if [ "${SKIP_JSON_BENCH:-0}" = "1" ]; then
   echo "== skipping serviceplane-bench json (SKIP_JSON_BENCH=1)"

@@ -34,9 +34,9 @@ extension APIHandler {
     }
 
     func create(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, pretty: Bool) throws(StatusError) -> HTTPReply {
-        try ContentNegotiation.requireJSONBody(request)
+        _ = try RequestBodyDecoder.format(request)
         let options = try OptionParsing.writeOptions(request, optionsKind: "CreateOptions")
-        let (body, decodeWarnings) = try FieldPruning.decode(request.body, info, validation: options.fieldValidation)
+        let (body, decodeWarnings) = try RequestBodyDecoder.object(request, info, validation: options.fieldValidation)
         let result = try registry.create(info, namespace: namespace, object: body, options: options)
         return Responses.json(bytes: result.object.bytes, object: result.object.object, status: 201, pretty: pretty,
                               headers: Responses.warningHeaders(decodeWarnings + result.warnings))
@@ -44,9 +44,9 @@ extension APIHandler {
 
     func update(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String, subresource: String?,
                 pretty: Bool) throws(StatusError) -> HTTPReply {
-        try ContentNegotiation.requireJSONBody(request)
+        _ = try RequestBodyDecoder.format(request)
         let options = try OptionParsing.writeOptions(request, optionsKind: "UpdateOptions")
-        let (body, decodeWarnings) = try FieldPruning.decode(request.body, info, validation: options.fieldValidation)
+        let (body, decodeWarnings) = try RequestBodyDecoder.object(request, info, validation: options.fieldValidation)
         let result = try registry.update(info, namespace: namespace, name: name, subresource: subresource, object: body,
                                          options: options)
         return Responses.json(bytes: result.object.bytes, object: result.object.object, status: result.created ? 201 : 200,
@@ -60,22 +60,26 @@ extension APIHandler {
             throw .unsupportedMediaType(accepted: Patch.supportedMediaTypes)
         }
         var options = try OptionParsing.writeOptions(request, optionsKind: "PatchOptions")
-        if request.queryValue("force") != nil {
+        if type == .apply {
+            try Self.checkApplyOptions(request, &options)
+        } else if request.queryValue("force") != nil {
             throw .invalid(kind: "PatchOptions", group: "meta.k8s.io", name: "",
                            errors: [.forbidden("force", "may not be specified for non-apply patch")])
         }
         let body: JSON
         do {
             var duplicates: [String] = []
-            body = try JSON.parse(request.body, duplicateKeys: &duplicates)
+            body = try type == .apply
+                ? Self.parseApplyBody(request.body, duplicateKeys: &duplicates)
+                : JSON.parse(request.body, duplicateKeys: &duplicates)
             if options.fieldValidation != .ignore { options.patchDecodingProblems = duplicates.map(FieldPruning.duplicate) }
         } catch {
             throw .badRequest("error decoding patch: \(error)")
         }
         let result = try registry.patch(info, namespace: namespace, name: name, subresource: subresource,
                                         patch: Patch(type: type, body: body), options: options)
-        return Responses.json(bytes: result.object.bytes, object: result.object.object, pretty: pretty,
-                              headers: Responses.warningHeaders(result.warnings))
+        return Responses.json(bytes: result.object.bytes, object: result.object.object, status: result.created ? 201 : 200,
+                              pretty: pretty, headers: Responses.warningHeaders(result.warnings))
     }
 
     func delete(_ request: HTTPRequest, _ info: ResourceInfo, namespace: String, name: String,

@@ -46,8 +46,11 @@ public final class APIHandler: HTTPHandler {
         let path = request.path
         if path.hasPrefix("/api/") || path.hasPrefix("/apis/") {
             if let target = RequestTarget.parse(path, resources: registry.resources) {
-                guard ContentNegotiation.acceptsJSON(request.header("accept")) else { throw .notAcceptable }
-                return try handleResource(request, target: target, pretty: pretty)
+                let accept = request.header("accept")
+                let yaml = YAMLResponse.preferred(accept)
+                guard yaml || ContentNegotiation.acceptsJSON(accept) else { throw .notAcceptable }
+                let reply = try handleResource(request, target: target, pretty: pretty)
+                return yaml && request.method == "GET" ? YAMLResponse.convert(reply) : reply
             }
         }
         return try handleNonResource(request, pretty: pretty)

@@ -27,16 +27,6 @@ enum ContentNegotiation {
         let type = contentType.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
         return type.trimmingSpaces.lowercased()
     }
-
-    /// Body types accepted for create and update.
-    static let objectBodyTypes = ["application/json"]
-
-    /// 415 unless the request body is JSON.
-    static func requireJSONBody(_ request: HTTPRequest) throws(StatusError) {
-        if !objectBodyTypes.contains(mediaType(request.header("content-type"))) {
-            throw .unsupportedMediaType(accepted: objectBodyTypes)
-        }
-    }
 }
 
 extension String {

@@ -33,9 +33,15 @@ enum OptionParsing {
             throw .invalid(kind: optionsKind, group: "meta.k8s.io", name: "", errors: [
                 .notSupported("fieldValidation", .string(validation), supported: ["Ignore", "Strict", "Warn"])])
         }
-        let manager = request.queryValue("fieldManager")
+        var manager = request.queryValue("fieldManager")
         if let manager, manager.utf8.count > 128 {
             throw .invalid(kind: optionsKind, group: "meta.k8s.io", name: "", errors: [.tooLong("fieldManager", maxBytes: 128)])
+        }
+        if (manager ?? "").isEmpty {
+            // `handlers/create.go` `managerOrUserAgent`: the User-Agent up to its first `/`, at most 128 bytes.
+            let agent = request.header("user-agent") ?? ""
+            let prefix = String(agent.prefix { $0 != "/" }.filter { !$0.isASCII || ($0.asciiValue! >= 0x20 && $0 != "\u{7F}") })
+            manager = prefix.isEmpty ? nil : String(decoding: prefix.utf8.prefix(128), as: UTF8.self)
         }
         // Absent or empty means Warn (`handlers/rest.go` `fieldValidation`).
         let fieldValidation = FieldValidationDirective(rawValue: request.queryValue("fieldValidation") ?? "") ?? .warn
@@ -118,12 +124,7 @@ enum OptionParsing {
             options.gracePeriodSeconds = try QueryValue.int64(grace, name: "gracePeriodSeconds")
         }
         if !request.body.isEmpty {
-            let body: JSON
-            do {
-                body = try JSON.parse(request.body)
-            } catch {
-                throw .badRequest("error decoding DeleteOptions: \(error)")
-            }
+            let body = try RequestBodyDecoder.deleteOptions(request)
             guard body.objectValue != nil else { throw .badRequest("error decoding DeleteOptions: expected a JSON object") }
             if let grace = body["gracePeriodSeconds"], !grace.isNull {
                 guard let value = grace.intValue else {

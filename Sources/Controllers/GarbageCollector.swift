@@ -26,7 +26,7 @@ public final class GarbageCollector: Controller {
         self.registry = registry
         self.logger = logger
         self.kinds = registry.resources
-        queue.setProcessor { [unowned self] _ in self.pass() }
+        queue.setProcessor { [weak self] _ in self?.pass() ?? true }  // weak: work may outlive the controller at shutdown
     }
 
     public var isIdle: Bool { queue.isIdle }
@@ -36,13 +36,22 @@ public final class GarbageCollector: Controller {
         var started: [StoreSubscription] = []
         let from = "\(registry.store.currentResourceVersion)"
         for kind in kinds {
-            if let subscription = try registry.watch(kind, namespace: nil, options: WatchOptions(resourceVersion: from), emit: { _ in
-                queue.add(Self.passKey)
+            if let subscription = try registry.watch(kind, namespace: nil, options: WatchOptions(resourceVersion: from), emit: { event in
+                if Self.mayNeedCollection(event) { queue.add(Self.passKey) }
                 return true
             }) { started.append(subscription) }
         }
         subscriptions.withLock { $0 = started }
         queue.add(Self.passKey)
+    }
+
+    /// Only deletions, objects being deleted, and objects with owners can change what the collector must do;
+    /// a status update of an ownerless Pod cannot, and must not cost a pass over every object.
+    static func mayNeedCollection(_ event: WatchEvent) -> Bool {
+        guard case .object(let type, let object) = event else { return false }
+        let metadata = object.object["metadata"]
+        return type == "DELETED" || metadata?["deletionTimestamp"] != nil
+            || !(metadata?["ownerReferences"]?.arrayValue ?? []).isEmpty
     }
 
     public func stop() {

@@ -23,7 +23,7 @@ public final class NamespaceController: Controller {
         self.logger = logger
         self.namespaces = registry.resource(group: "", version: "v1", resource: "namespaces")!
         self.contents = registry.resources.filter(\.namespaced)
-        queue.setProcessor { [unowned self] key in self.sync(key) }
+        queue.setProcessor { [weak self] key in self?.sync(key) ?? true }  // weak: work may outlive the controller at shutdown
     }
 
     public var isIdle: Bool { queue.isIdle }

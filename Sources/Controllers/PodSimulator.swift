@@ -43,6 +43,8 @@ public final class PodSimulator: Controller {
     private let subscription = Mutex<StoreSubscription?>(nil)
     /// Per Pod uid: the readiness input last applied, and whether a start is scheduled after `readyDelay`.
     private let memory = Mutex<(readiness: [String: String], startDue: [String: Double], deleting: Set<String>)>(([:], [:], []))
+    /// Pod IPs in use, kept from the Pod watch (so starting a Pod does not list every Pod).
+    private let podIPs = PodIPsInUse()
 
     public init(registry: Registry, configuration: Configuration, logger: Logger) throws(StatusError) {
         guard let pool = PodAddressPool(cidr: configuration.podCIDR) else {
@@ -53,15 +55,18 @@ public final class PodSimulator: Controller {
         self.logger = logger
         self.addresses = pool
         self.pods = registry.resource(group: "", version: "v1", resource: "pods")!
-        queue.setProcessor { [unowned self] key in self.sync(key) }
+        queue.setProcessor { [weak self] key in self?.sync(key) ?? true }  // weak: work may outlive the controller at shutdown
     }
 
     public var isIdle: Bool { queue.isIdle }
 
     public func start() throws {
         let queue = self.queue
+        let podIPs = self.podIPs
         let started = try registry.watch(pods, namespace: nil, options: WatchOptions()) { event in
-            if case .object(let type, let pod) = event, type != "DELETED" { queue.add(pod.key) }
+            guard case .object(let type, let pod) = event else { return true }
+            podIPs.track(pod, deleted: type == "DELETED")
+            if type != "DELETED" { queue.add(pod.key) }
             return true
         }
         subscription.withLock { $0 = started }
@@ -121,9 +126,7 @@ public final class PodSimulator: Controller {
             }
             if now < due { return true }  // the timer requeues the Pod when the delay is over
         }
-        let used = Set((try registry.list(pods, namespace: nil, options: ListOptions())).items.compactMap {
-            $0.object["status"]?["podIP"]?.stringValue
-        })
+        let used = podIPs.used
         guard let ip = addresses.next(excluding: used) else {
             logger.warning("pod CIDR exhausted", metadata: ["pod": "\(key)"])
             return true
@@ -139,6 +142,7 @@ public final class PodSimulator: Controller {
             state.readiness[uid] = readiness.input
             state.startDue[uid] = nil
         }
+        podIPs.track(key: key, ip: ip)
         return true
     }
 
@@ -200,6 +204,32 @@ public final class PodSimulator: Controller {
                 state.deleting.remove(uid)
                 state.readiness[uid] = nil
             }
+        }
+    }
+}
+
+/// The Pod IPs held by live Pods, by Pod key. The mutex guards both maps.
+final class PodIPsInUse: Sendable {
+    private let state = Mutex<(byPod: [String: String], used: Set<String>)>(([:], []))
+
+    var used: Set<String> { state.withLock { $0.used } }
+
+    /// Records the IP a Pod holds, or releases it when the Pod is deleted.
+    func track(_ pod: StoredObject, deleted: Bool) {
+        if deleted {
+            state.withLock { state in
+                if let old = state.byPod.removeValue(forKey: pod.key) { state.used.remove(old) }
+            }
+        } else if let ip = pod.object["status"]?["podIP"]?.stringValue, !ip.isEmpty {
+            track(key: pod.key, ip: ip)
+        }
+    }
+
+    func track(key: String, ip: String) {
+        state.withLock { state in
+            if let old = state.byPod[key], old != ip { state.used.remove(old) }
+            state.byPod[key] = ip
+            state.used.insert(ip)
         }
     }
 }

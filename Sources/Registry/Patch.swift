@@ -6,6 +6,8 @@ public struct Patch: Sendable {
     public enum PatchType: String, Sendable, CaseIterable {
         case json = "application/json-patch+json"
         case merge = "application/merge-patch+json"
+        /// Server-side apply: the body is an applied configuration, not a patch (``Registry/patch``).
+        case apply = "application/apply-patch+yaml"
         case strategicMerge = "application/strategic-merge-patch+json"
     }
 
@@ -24,6 +26,9 @@ public struct Patch: Sendable {
     /// strategic-merge errors with upstream's codes.
     func apply(to object: JSON, kind: String) throws(StatusError) -> JSON {
         switch type {
+        case .apply:
+            // Needs the field managers; `Registry.patch` runs it through ``ServerSideApply`` instead.
+            throw .internalError("an apply patch cannot be applied without field management")
         case .strategicMerge:
             guard let schema = PatchSchema.lookup(forKind: kind) else {
                 throw .unsupportedMediaType(accepted: [PatchType.json.rawValue, PatchType.merge.rawValue])

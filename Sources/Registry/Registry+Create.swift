@@ -21,7 +21,7 @@ extension Registry {
             throw StatusError(code: 500, reason: "", message: "resourceVersion should not be set on objects to be created")
         }
         var metadata = object["metadata"] ?? .object(JSONObject())
-        metadata["managedFields"] = nil
+        if !options.managedFieldsApplied { metadata["managedFields"] = nil }
         metadata["deletionTimestamp"] = nil
         metadata["deletionGracePeriodSeconds"] = nil
         metadata["resourceVersion"] = nil
@@ -36,6 +36,7 @@ extension Registry {
             }
             strategy.applyDefaults(&candidate)
             strategy.prepareForCreate(&candidate)
+            trackManagedFields(&candidate, old: nil, info: info, options: options, subresource: nil)
             let name = candidate["metadata"]?["name"]?.stringValue ?? ""
             let errors = ObjectMetaValidation.validateCreate(
                 metadata: candidate["metadata"], namespaced: info.namespaced, nameRule: info.nameRule,

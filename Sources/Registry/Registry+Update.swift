@@ -18,6 +18,10 @@ extension Registry {
     /// whether that (and `options.patchDecodingProblems`) is a 422, warnings, or silent (`handlers/patch.go`).
     public func patch(_ info: ResourceInfo, namespace: String, name: String, subresource: String? = nil, patch: Patch,
                       options: WriteOptions) throws(StatusError) -> WriteResult {
+        if patch.type == .apply {
+            return try apply(info, namespace: namespace, name: name, subresource: subresource, configuration: patch.body,
+                             options: options)
+        }
         var problems: [String] = []
         let result = try guaranteedUpdate(info, namespace: namespace, name: name, subresource: subresource,
                                           options: options,
@@ -69,6 +73,7 @@ extension Registry {
             object["metadata"]?["resourceVersion"] = .string(String(existing.resourceVersion))
             try admitUpdate(info, namespace: namespace)
             prepareUpdate(&object, old: existing.object, strategy: strategy, subresource: subresource)
+            trackManagedFields(&object, old: existing.object, info: info, options: options, subresource: subresource)
             try validateUpdate(object, old: existing.object, info: info, strategy: strategy, subresource: subresource)
             let claims = subresource == nil
                 ? try strategy.allocate(&object, old: existing.object, dryRun: options.dryRun)
@@ -128,7 +133,6 @@ extension Registry {
 
     /// `rest.BeforeUpdate`: system fields come from the stored object, then the strategy prepares, then defaults.
     func prepareUpdate(_ object: inout JSON, old: JSON, strategy: any ResourceStrategy, subresource: String?) {
-        object["metadata"]?["managedFields"] = nil
         object["metadata"]?["generation"] = old["metadata"]?["generation"]
         if let subresource {
             strategy.prepareForSubresourceUpdate(subresource, &object, old: old)
@@ -161,6 +165,20 @@ extension Registry {
             throw .invalid(kind: info.kind, group: info.group, name: object["metadata"]?["name"]?.stringValue ?? "",
                            errors: errors)
         }
+    }
+
+    /// Records the write in `metadata.managedFields` as an Update by the request's field manager; writers without
+    /// one (the controllers) leave the entries as they were. Apply patches computed theirs already.
+    func trackManagedFields(_ object: inout JSON, old: JSON?, info: ResourceInfo, options: WriteOptions,
+                            subresource: String?) {
+        if options.managedFieldsApplied { return }
+        guard let manager = options.fieldManager, !manager.isEmpty else {
+            object["metadata"]?["managedFields"] = old?["metadata"]?["managedFields"]
+            return
+        }
+        let entries = ManagedFields.afterUpdate(old: old, new: object, kind: info.kind, apiVersion: info.apiVersion,
+                                                manager: manager, subresource: subresource, now: SystemFields.timestamp())
+        ManagedFields.store(entries, in: &object)
     }
 
     /// Equality that ignores `metadata.resourceVersion`, to detect no-op updates.

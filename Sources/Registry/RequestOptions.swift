@@ -12,10 +12,15 @@ public struct WriteOptions: Sendable {
     /// Strict-decoding problems the API layer found in a patch body itself (`duplicate field "spec.type"`); reported
     /// with the unknown fields of the patched object, as `handlers/patch.go` does.
     public var patchDecodingProblems: [String]
+    /// `force=true` on an apply patch: take ownership of conflicting fields instead of failing with 409.
+    public var force: Bool
+    /// Set by ``Registry/patch`` for apply patches: the transformed object already carries its managedFields.
+    var managedFieldsApplied = false
 
     public init(dryRun: Bool = false, fieldManager: String? = nil, fieldValidation: FieldValidationDirective = .warn,
-                patchDecodingProblems: [String] = []) {
+                patchDecodingProblems: [String] = [], force: Bool = false) {
         self.dryRun = dryRun
+        self.force = force
         self.fieldManager = fieldManager
         self.fieldValidation = fieldValidation
         self.patchDecodingProblems = patchDecodingProblems

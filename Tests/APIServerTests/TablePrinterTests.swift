@@ -113,8 +113,12 @@ import Testing
         return try! JSON.parse(String(decoding: data, as: UTF8.self))["$defs"]!.objectValue!
     }()
 
+    /// The field's Go doc comment as `SwaggerDoc()` gives it to printers.go: the OpenAPI description without the
+    /// "Possible enum values" paragraph that the OpenAPI generator appends for `+enum` types.
     static func doc(_ definition: String, _ field: String) -> String? {
-        definitions[definition]?["properties"]?[field]?["description"]?.stringValue
+        guard let text = definitions[definition]?["properties"]?[field]?["description"]?.stringValue else { return nil }
+        if let range = text.range(of: "\n\nPossible enum values:") { return String(text[..<range.lowerBound]) }
+        return text
     }
 
     @Test("column descriptions are the OpenAPI field descriptions", arguments: [

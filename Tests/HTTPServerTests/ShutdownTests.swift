@@ -16,7 +16,7 @@ import Testing
             handler: ClosureHandler { request in
                 if request.path == "/slow" {
                     started.append(1)
-                    usleep(600_000)
+                    usleep(1_500_000)  // long enough for shutdown to begin even on a loaded machine
                 }
                 return textReply(200, "done \(request.path)")
             })

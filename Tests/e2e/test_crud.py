@@ -55,7 +55,8 @@ CONFLICT_MSG = (
 # (application/apply-patch+yaml) is not served yet, so it is not offered.
 PATCH_415_MSG = (
     "the body of the request was in an unknown format - accepted media types include: "
-    "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json"
+    "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, "
+    "application/strategic-merge-patch+json"
 )
 GENERATE_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 

@@ -30,7 +30,7 @@ public final class EndpointSliceController: Controller {
         self.pods = registry.resource(group: "", version: "v1", resource: "pods")!
         self.slices = registry.resource(group: "discovery.k8s.io", version: "v1", resource: "endpointslices")!
         self.queue = WorkQueue(label: "serviceplane.controller.endpointslice")
-        queue.setProcessor { [unowned self] key in self.sync(key) }
+        queue.setProcessor { [weak self] key in self?.sync(key) ?? true }  // weak: work may outlive the controller at shutdown
     }
 
     public var isIdle: Bool { queue.isIdle }

@@ -64,6 +64,35 @@ struct PodStrategy: ResourceStrategy {
 
     func prepareForCreate(_ object: inout JSON) {
         object["status"] = ["phase": "Pending", "qosClass": .string(Self.qosClass(object["spec"]))]
+        Self.admit(&object)
+    }
+
+    /// What a real cluster's admission plugins add to every new Pod (reference §13.1): ServiceAccount
+    /// (`serviceAccountName: default`, without rejecting Pods of namespaces lacking one), Priority (`priority: 0`,
+    /// `preemptionPolicy: PreemptLowerPriority`) and DefaultTolerationSeconds (not-ready and unreachable
+    /// NoExecute tolerations of 300 s, unless the Pod already tolerates them).
+    static func admit(_ object: inout JSON) {
+        guard var spec = object["spec"], spec.objectValue != nil else { return }
+        if (spec["serviceAccountName"]?.stringValue ?? "").isEmpty {
+            spec["serviceAccountName"] = spec["serviceAccount"] ?? "default"
+        }
+        if spec["serviceAccount"] == nil { spec["serviceAccount"] = spec["serviceAccountName"] }
+        if spec["priority"] == nil, (spec["priorityClassName"]?.stringValue ?? "").isEmpty { spec["priority"] = 0 }
+        if spec["preemptionPolicy"] == nil { spec["preemptionPolicy"] = "PreemptLowerPriority" }
+        var tolerations = spec["tolerations"]?.arrayValue ?? []
+        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+            let tolerated = tolerations.contains { toleration in
+                let effect = toleration["effect"]?.stringValue ?? ""
+                let tolerationKey = toleration["key"]?.stringValue ?? ""
+                return (tolerationKey == key || tolerationKey.isEmpty) && (effect == "NoExecute" || effect.isEmpty)
+            }
+            if !tolerated {
+                tolerations.append(["key": .string(key), "operator": "Exists", "effect": "NoExecute",
+                                    "tolerationSeconds": 300])
+            }
+        }
+        spec["tolerations"] = .array(tolerations)
+        object["spec"] = spec
     }
 
     func prepareForUpdate(_ object: inout JSON, old: JSON) {
