@@ -549,6 +549,9 @@ def test_send_initial_events_without_bookmarks_is_accepted(server):
 def test_bookmark_before_timeout_carries_only_kind_api_version_and_resource_version(server):
     ns = server.create_namespace()
     server.create(services_path(ns), service("web"))
+    # Let the EndpointSlice controller write the Service's slice first: the bookmark carries the global
+    # resourceVersion, which that write would otherwise move after the list.
+    assert server.get("/debug/controllers/sync").status_code == 200
     list_rv = rv(server.list(services_path(ns)))
     with open_watch(server, services_path(ns), watch="1", resourceVersion=str(list_rv),
                     allowWatchBookmarks="true", timeoutSeconds="3") as stream:
