@@ -15,9 +15,13 @@ extension APIHandler {
     }
 
     /// Decodes the body of an apply patch (`application/apply-patch+yaml`: YAML or JSON). kubectl sends JSON
-    /// (reference §18.1), so JSON is tried first; YAML bodies are the hook for the shared YAML decoder and are a 400
-    /// until it is wired in here.
+    /// (reference §18.1), so JSON is tried first (it reports duplicate keys); anything else is read as YAML with
+    /// the same YAML 1.1 rules as YAML request bodies.
     static func parseApplyBody(_ body: [UInt8], duplicateKeys: inout [String]) throws -> JSON {
-        try JSON.parse(body, duplicateKeys: &duplicateKeys)
+        do {
+            return try JSON.parse(body, duplicateKeys: &duplicateKeys)
+        } catch {
+            return try YAMLConversion.json(fromYAML: body)
+        }
     }
 }

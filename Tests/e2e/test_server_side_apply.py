@@ -110,3 +110,17 @@ def test_apply_patch_requires_field_manager_and_reports_conflicts_as_status(serv
 
     resp = server.patch(path + "?force=true", {"metadata": {"labels": {"a": "b"}}})
     assert resp.status_code == 422
+
+
+def test_apply_patch_body_may_be_yaml(server):
+    # application/apply-patch+yaml bodies are YAML or JSON; curl users send YAML.
+    body = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: yamlweb\n  labels:\n    app: web\n"
+            "spec:\n  ports:\n  - port: 80\n    targetPort: 8080\n")
+    path = "/api/v1/namespaces/default/services/yamlweb?fieldManager=curl"
+    resp = server.request("PATCH", path, data=body.encode(), headers={"Content-Type": "application/apply-patch+yaml"})
+    assert resp.status_code == 201, resp.text
+    created = resp.json()
+    assert created["metadata"]["labels"] == {"app": "web"}
+    assert created["spec"]["ports"][0]["targetPort"] == 8080
+    assert any(entry["manager"] == "curl" and entry["operation"] == "Apply"
+               for entry in created["metadata"]["managedFields"]), created["metadata"]["managedFields"]
