@@ -20,6 +20,11 @@ public final class EndpointSliceController: Controller {
     private let subscriptions = Mutex<[StoreSubscription]>([])
     /// Which Pods each Service's slices list.
     let membership = EndpointMembership()
+    /// Every Service's selector, by namespace, kept from the Service watch: a Pod change is matched against
+    /// these instead of listing and re-parsing the namespace's Services.
+    let selectors = ServiceSelectors()
+    /// Work keys of Pods (their Services are looked up on the controller's queue, not on the fan-out thread).
+    static let podKeyPrefix = "\u{1}pod/"
     private let queue: WorkQueue
 
     public init(registry: Registry, maxEndpointsPerSlice: Int = 100, logger: Logger) {
@@ -39,18 +44,19 @@ public final class EndpointSliceController: Controller {
         let queue = self.queue
         let registry = self.registry
         let services = self.services
-        let membership = self.membership
+        let selectors = self.selectors
         var started: [StoreSubscription] = []
         // Services: themselves. Initial snapshot events queue every Service once (the startup resync).
         if let subscription = try registry.watch(services, namespace: nil, options: WatchOptions(), emit: { event in
-            if case .object(_, let object) = event { queue.add(object.key) }
+            if case .object(let type, let object) = event {
+                selectors.record(object, deleted: type == "DELETED")
+                queue.add(object.key)
+            }
             return true
         }) { started.append(subscription) }
-        // Pods: every Service in the namespace that selects the Pod before or after the change.
+        // Pods: resolved to the Services selecting them on the controller's queue.
         if let subscription = try registry.watch(pods, namespace: nil, options: WatchOptions(resourceVersion: "\(registry.store.currentResourceVersion)"), emit: { event in
-            guard case .object(_, let pod) = event else { return true }
-            Self.enqueueServices(selecting: pod, registry: registry, services: services, membership: membership,
-                                 queue: queue)
+            if case .object(_, let pod) = event { queue.add(Self.podKeyPrefix + pod.key) }
             return true
         }) { started.append(subscription) }
         // Managed slices edited or deleted by someone else: resync their Service.
@@ -70,23 +76,25 @@ public final class EndpointSliceController: Controller {
         for subscription in subscriptions.withLock({ $0 }) { subscription.cancel() }
     }
 
-    /// Queues the Services of the Pod's namespace whose selector matches the Pod's labels. Pod events arrive
-    /// with the new state; a relabel away from a Service is caught because that Service's slices list the Pod,
-    /// so every Service whose slices name the Pod is queued too.
-    static func enqueueServices(selecting pod: StoredObject, registry: Registry, services: ResourceInfo,
-                                membership: EndpointMembership, queue: WorkQueue) {
-        let labels = pod.object["metadata"]?["labels"]?.objectValue
-        guard let listed = try? registry.list(services, namespace: pod.namespace, options: ListOptions()) else { return }
-        for service in listed.items {
-            guard let selector = service.object["spec"]?["selector"]?.objectValue, !selector.isEmpty else { continue }
-            let pairs = selector.compactMap { member in member.value.stringValue.map { (member.key, $0) } }
-            if LabelSelector(matchLabels: pairs).matches(labels) { queue.add(service.key) }
+    /// Queues the Services of the Pod's namespace whose selector matches the Pod's current labels, and every
+    /// Service whose slices list the Pod (so a relabel away from a Service, or a deletion, reaches it too).
+    func enqueueServices(selectingPod key: String) {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return }
+        if let pod = try? registry.get(pods, namespace: parts[0], name: parts[1]) {
+            let labels = pod.object["metadata"]?["labels"]?.objectValue
+            for service in selectors.services(in: parts[0], matching: labels) { queue.add(service) }
         }
-        for key in membership.services(listing: pod.namespace + "/" + pod.name) { queue.add(key) }
+        for service in membership.services(listing: key) { queue.add(service) }
     }
 
-    /// One level-triggered sync of the Service `namespace/name`; false to retry.
+    /// One level-triggered sync of the Service `namespace/name` (or, for a Pod key, queueing its Services);
+    /// false to retry.
     func sync(_ key: String) -> Bool {
+        if key.hasPrefix(Self.podKeyPrefix) {
+            enqueueServices(selectingPod: String(key.dropFirst(Self.podKeyPrefix.count)))
+            return true
+        }
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return true }
         let (namespace, name) = (parts[0], parts[1])
@@ -162,5 +170,30 @@ final class EndpointMembership: Sendable {
 
     func services(listing pod: String) -> Set<String> {
         state.withLock { $0.byPod[pod] ?? [] }
+    }
+}
+
+/// The selector of every Service with one, by namespace and Service key. Guarded by its mutex.
+final class ServiceSelectors: Sendable {
+    private let state = Mutex<[String: [String: [(String, String)]]]>([:])
+
+    func record(_ service: StoredObject, deleted: Bool) {
+        let selector = service.object["spec"]?["selector"]?.objectValue ?? JSONObject()
+        let pairs = selector.compactMap { member in member.value.stringValue.map { (member.key, $0) } }
+        state.withLock { state in
+            if deleted || pairs.isEmpty {
+                state[service.namespace]?[service.key] = nil
+            } else {
+                state[service.namespace, default: [:]][service.key] = pairs
+            }
+        }
+    }
+
+    /// Keys of the namespace's Services whose selector every label of matches.
+    func services(in namespace: String, matching labels: JSONObject?) -> [String] {
+        let candidates = state.withLock { $0[namespace] ?? [:] }
+        return candidates.compactMap { key, pairs in
+            pairs.allSatisfy { labels?[$0.0]?.stringValue == $0.1 } ? key : nil
+        }
     }
 }
