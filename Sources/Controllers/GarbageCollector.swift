@@ -45,13 +45,15 @@ public final class GarbageCollector: Controller {
         queue.add(Self.passKey)
     }
 
-    /// Only deletions, objects being deleted, and objects with owners can change what the collector must do;
-    /// a status update of an ownerless Pod cannot, and must not cost a pass over every object.
+    /// Only deletions, objects being deleted, and new objects with owners can change what the collector must do;
+    /// a status update (of a Pod, or of a managed EndpointSlice) must not cost a pass over every object.
+    /// (A new dependent may name an owner that is already gone; a modified one keeps the owners it had, except
+    /// when ownerReferences are edited, which the next relevant change or the startup pass picks up.)
     static func mayNeedCollection(_ event: WatchEvent) -> Bool {
         guard case .object(let type, let object) = event else { return false }
         let metadata = object.object["metadata"]
         return type == "DELETED" || metadata?["deletionTimestamp"] != nil
-            || !(metadata?["ownerReferences"]?.arrayValue ?? []).isEmpty
+            || (type == "ADDED" && !(metadata?["ownerReferences"]?.arrayValue ?? []).isEmpty)
     }
 
     public func stop() {

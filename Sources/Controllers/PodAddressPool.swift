@@ -18,13 +18,14 @@ struct PodAddressPool: Sendable {
         "\(value >> 24 & 255).\(value >> 16 & 255).\(value >> 8 & 255).\(value & 255)"
     }
 
-    /// The lowest address not in `used`.
-    func next(excluding used: Set<String>) -> String? {
-        var offset: UInt32 = 1
-        while offset <= count {
+    /// The first address not in `used`, scanning forward from just after offset `cursor` and wrapping (so a
+    /// burst of starts does not rescan every address already handed out); returns it with its offset.
+    func next(excluding used: Set<String>, after cursor: UInt32 = 0) -> (ip: String, offset: UInt32)? {
+        guard count > 0 else { return nil }
+        for step in 0..<count {
+            let offset = (cursor + step) % count + 1
             let candidate = Self.format(base + offset)
-            if !used.contains(candidate) { return candidate }
-            offset += 1
+            if !used.contains(candidate) { return (candidate, offset) }
         }
         return nil
     }

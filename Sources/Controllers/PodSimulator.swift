@@ -126,8 +126,8 @@ public final class PodSimulator: Controller {
             }
             if now < due { return true }  // the timer requeues the Pod when the delay is over
         }
-        let used = podIPs.used
-        guard let ip = addresses.next(excluding: used) else {
+        let (used, cursor) = podIPs.snapshot
+        guard let (ip, offset) = addresses.next(excluding: used, after: cursor) else {
             logger.warning("pod CIDR exhausted", metadata: ["pod": "\(key)"])
             return true
         }
@@ -142,7 +142,7 @@ public final class PodSimulator: Controller {
             state.readiness[uid] = readiness.input
             state.startDue[uid] = nil
         }
-        podIPs.track(key: key, ip: ip)
+        podIPs.track(key: key, ip: ip, cursor: offset)
         return true
     }
 
@@ -210,9 +210,10 @@ public final class PodSimulator: Controller {
 
 /// The Pod IPs held by live Pods, by Pod key. The mutex guards both maps.
 final class PodIPsInUse: Sendable {
-    private let state = Mutex<(byPod: [String: String], used: Set<String>)>(([:], []))
+    private let state = Mutex<(byPod: [String: String], used: Set<String>, cursor: UInt32)>(([:], [], 0))
 
-    var used: Set<String> { state.withLock { $0.used } }
+    /// The IPs in use and the offset of the last one handed out.
+    var snapshot: (used: Set<String>, cursor: UInt32) { state.withLock { ($0.used, $0.cursor) } }
 
     /// Records the IP a Pod holds, or releases it when the Pod is deleted.
     func track(_ pod: StoredObject, deleted: Bool) {
@@ -225,8 +226,9 @@ final class PodIPsInUse: Sendable {
         }
     }
 
-    func track(key: String, ip: String) {
+    func track(key: String, ip: String, cursor: UInt32? = nil) {
         state.withLock { state in
+            if let cursor { state.cursor = cursor }
             if let old = state.byPod[key], old != ip { state.used.remove(old) }
             state.byPod[key] = ip
             state.used.insert(ip)
