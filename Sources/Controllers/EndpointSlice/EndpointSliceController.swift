@@ -23,6 +23,9 @@ public final class EndpointSliceController: Controller {
     /// Every Service's selector, by namespace, kept from the Service watch: a Pod change is matched against
     /// these instead of listing and re-parsing the namespace's Services.
     let selectors = ServiceSelectors()
+    /// Which Pods each Service selects, kept as Pod changes are processed, so a sync reads its own Pods
+    /// instead of scanning the namespace.
+    let servicePods = ServicePodIndex()
     /// Work keys of Pods (their Services are looked up on the controller's queue, not on the fan-out thread).
     static let podKeyPrefix = "\u{1}pod/"
     private let queue: WorkQueue
@@ -81,11 +84,12 @@ public final class EndpointSliceController: Controller {
     func enqueueServices(selectingPod key: String) {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return }
+        var matching: [String] = []
         if let pod = try? registry.get(pods, namespace: parts[0], name: parts[1]) {
-            let labels = pod.object["metadata"]?["labels"]?.objectValue
-            for service in selectors.services(in: parts[0], matching: labels) { queue.add(service) }
+            matching = selectors.services(in: parts[0], matching: pod.object["metadata"]?["labels"]?.objectValue)
         }
-        for service in membership.services(listing: key) { queue.add(service) }
+        let before = servicePods.setServices(of: key, to: matching)
+        for service in Set(matching).union(before).union(membership.services(listing: key)) { queue.add(service) }
     }
 
     /// One level-triggered sync of the Service `namespace/name` (or, for a Pod key, queueing its Services);
@@ -110,8 +114,20 @@ public final class EndpointSliceController: Controller {
         if service["metadata"]?["deletionTimestamp"] != nil { return true }
         do {
             let pairs = selector.compactMap { member in member.value.stringValue.map { (member.key, $0) } }
-            let pods = try registry.list(self.pods, namespace: namespace,
-                                         options: ListOptions(labelSelector: LabelSelector(matchLabels: pairs))).items
+            let selector = LabelSelector(matchLabels: pairs)
+            let pods: [StoredObject]
+            if let keys = servicePods.pods(of: key, selector: pairs) {
+                pods = keys.sorted().compactMap { podKey -> StoredObject? in
+                    let name = String(podKey.dropFirst(namespace.count + 1))
+                    guard let pod = try? registry.get(self.pods, namespace: namespace, name: name),
+                          selector.matches(pod.object["metadata"]?["labels"]?.objectValue) else { return nil }
+                    return pod
+                }
+            } else {
+                // First sync, or the selector changed: scan the namespace once and remember the result.
+                pods = try registry.list(self.pods, namespace: namespace, options: ListOptions(labelSelector: selector)).items
+                servicePods.rebuild(service: key, selector: pairs, pods: pods.map(\.key))
+            }
             let managed = try LabelSelector.parse("\(EndpointSliceReconciler.serviceNameLabel)=\(name),"
                 + "\(EndpointSliceReconciler.managedByLabel)=\(EndpointSliceReconciler.managedBy)")
             let existing = try registry.list(slices, namespace: namespace, options: ListOptions(labelSelector: managed)).items
@@ -194,6 +210,46 @@ final class ServiceSelectors: Sendable {
         let candidates = state.withLock { $0[namespace] ?? [:] }
         return candidates.compactMap { key, pairs in
             pairs.allSatisfy { labels?[$0.0]?.stringValue == $0.1 } ? key : nil
+        }
+    }
+}
+
+/// Which Pods each Service selects, and the selector that set was computed for. Guarded by its mutex.
+final class ServicePodIndex: Sendable {
+    private struct State {
+        var byService: [String: (selector: [String: String], pods: Set<String>)] = [:]
+        var byPod: [String: Set<String>] = [:]
+    }
+    private let state = Mutex(State())
+
+    /// The Pods of `service`, or nil when its set was never built or was built for another selector.
+    func pods(of service: String, selector: [(String, String)]) -> Set<String>? {
+        let wanted = Dictionary(selector, uniquingKeysWith: { _, last in last })
+        return state.withLock { state in
+            guard let entry = state.byService[service], entry.selector == wanted else { return nil }
+            return entry.pods
+        }
+    }
+
+    /// Replaces the Pod set of `service` (after a namespace scan).
+    func rebuild(service: String, selector: [(String, String)], pods: [String]) {
+        state.withLock { state in
+            for pod in state.byService[service]?.pods ?? [] { state.byPod[pod]?.remove(service) }
+            state.byService[service] = (Dictionary(selector, uniquingKeysWith: { _, last in last }), Set(pods))
+            for pod in pods { state.byPod[pod, default: []].insert(service) }
+        }
+    }
+
+    /// Makes `pod` a member of exactly `services` (among those with a built set); returns its previous Services.
+    @discardableResult
+    func setServices(of pod: String, to services: [String]) -> Set<String> {
+        state.withLock { state in
+            let before = state.byPod[pod] ?? []
+            let after = Set(services.filter { state.byService[$0] != nil })
+            for service in before.subtracting(after) { state.byService[service]?.pods.remove(pod) }
+            for service in after.subtracting(before) { state.byService[service]?.pods.insert(pod) }
+            state.byPod[pod] = after.isEmpty ? nil : after
+            return before
         }
     }
 }
