@@ -37,53 +37,14 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#define BENCH_NAME "svcload"
+#include "../common/bench_util.h"
+
 #define IO_TIMEOUT_S 30          /* blocking socket send/receive timeout */
 #define MAX_CONSECUTIVE_ERRORS 5 /* a thread gives up after this many transport errors in a row */
 
 static int port;
 static struct sockaddr_in server_addr;
-
-static int64_t now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void die(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "svcload: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    exit(1);
-}
-
-static void kv(const char *key, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s ", key);
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    fflush(stdout);
-}
-
-static double ms(int64_t ns) { return (double)ns / 1e6; }
-
-static int cmp_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* nearest-rank percentile of a sorted array */
-static int64_t pct(const int64_t *v, size_t n, double p) {
-    if (n == 0) return 0;
-    size_t idx = (size_t)((double)n * p + 0.999999999);
-    if (idx < 1) idx = 1;
-    if (idx > n) idx = n;
-    return v[idx - 1];
-}
 
 static void report_dist(const char *prefix, int64_t *v, size_t n) {
     char key[128];
