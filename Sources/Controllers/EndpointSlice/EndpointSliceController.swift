@@ -18,8 +18,6 @@ public final class EndpointSliceController: Controller {
     let pods: ResourceInfo
     let slices: ResourceInfo
     private let subscriptions = Mutex<[StoreSubscription]>([])
-    /// Which Pods each Service's slices list.
-    let membership = EndpointMembership()
     /// Every Service's selector, by namespace, kept from the Service watch: a Pod change is matched against
     /// these instead of listing and re-parsing the namespace's Services.
     let selectors = ServiceSelectors()
@@ -80,7 +78,7 @@ public final class EndpointSliceController: Controller {
     }
 
     /// Queues the Services of the Pod's namespace whose selector matches the Pod's current labels, and every
-    /// Service whose slices list the Pod (so a relabel away from a Service, or a deletion, reaches it too).
+    /// Service that selected it before (so a relabel away from a Service, or a deletion, reaches it too).
     func enqueueServices(selectingPod key: String) {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return }
@@ -89,7 +87,7 @@ public final class EndpointSliceController: Controller {
             matching = selectors.services(in: parts[0], matching: pod.object["metadata"]?["labels"]?.objectValue)
         }
         let before = servicePods.setServices(of: key, to: matching)
-        for service in Set(matching).union(before).union(membership.services(listing: key)) { queue.add(service) }
+        for service in Set(matching).union(before) { queue.add(service) }
     }
 
     /// One level-triggered sync of the Service `namespace/name` (or, for a Pod key, queueing its Services);
@@ -103,12 +101,12 @@ public final class EndpointSliceController: Controller {
         guard parts.count == 2 else { return true }
         let (namespace, name) = (parts[0], parts[1])
         guard let service = try? registry.get(services, namespace: namespace, name: name).object else {
-            membership.forget(service: key)
+            servicePods.forget(service: key)
             return true  // deleted: its slices go with it through the garbage collector
         }
         let selector = service["spec"]?["selector"]?.objectValue ?? JSONObject()
         if selector.isEmpty || service["spec"]?["type"]?.stringValue == "ExternalName" {
-            membership.forget(service: key)
+            servicePods.forget(service: key)
             return true
         }
         if service["metadata"]?["deletionTimestamp"] != nil { return true }
@@ -132,7 +130,6 @@ public final class EndpointSliceController: Controller {
                 + "\(EndpointSliceReconciler.managedByLabel)=\(EndpointSliceReconciler.managedBy)")
             let existing = try registry.list(slices, namespace: namespace, options: ListOptions(labelSelector: managed)).items
                 .map(\.object).filter { $0["metadata"]?["deletionTimestamp"] == nil }
-            membership.record(service: key, pods: pods.map { $0.namespace + "/" + $0.name })
             let plan = reconciler.plan(service: service, pods: pods.map(\.object), existing: existing)
             try apply(plan, namespace: namespace)
             return true
@@ -166,26 +163,6 @@ public final class EndpointSliceController: Controller {
                 continue
             }
         }
-    }
-}
-
-/// Which Pods each Service's slices currently list, so a Pod relabelled away from a Service still triggers
-/// that Service's sync. Guarded by its mutex.
-final class EndpointMembership: Sendable {
-    private let state = Mutex<(byService: [String: Set<String>], byPod: [String: Set<String>])>(([:], [:]))
-
-    func record(service: String, pods: [String]) {
-        state.withLock { state in
-            for pod in state.byService[service] ?? [] { state.byPod[pod]?.remove(service) }
-            state.byService[service] = Set(pods)
-            for pod in pods { state.byPod[pod, default: []].insert(service) }
-        }
-    }
-
-    func forget(service: String) { record(service: service, pods: []) }
-
-    func services(listing pod: String) -> Set<String> {
-        state.withLock { $0.byPod[pod] ?? [] }
     }
 }
 
@@ -228,6 +205,13 @@ final class ServicePodIndex: Sendable {
         return state.withLock { state in
             guard let entry = state.byService[service], entry.selector == wanted else { return nil }
             return entry.pods
+        }
+    }
+
+    /// Drops `service` (deleted, or no longer selecting Pods).
+    func forget(service: String) {
+        state.withLock { state in
+            for pod in state.byService.removeValue(forKey: service)?.pods ?? [] { state.byPod[pod]?.remove(service) }
         }
     }
 
