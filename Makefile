@@ -29,8 +29,9 @@ VENV := .venv
 VENV_STAMP := $(VENV)/.requirements-stamp
 RELEASE_BIN := .build/release/serviceplane
 
-# Debian packages: C libraries for the build, wrk/curl/venv for tests and the benchmark.
-APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev wrk curl python3-venv
+# Debian packages: C libraries for the build (GnuTLS for --tls-self-signed), wrk/curl/openssl/venv for tests and
+# the benchmark.
+APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev libgnutls28-dev wrk curl openssl python3-venv
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Default arguments for `make run`; override with `make run ARGS='--port 8080 --db :memory: ...'`.

@@ -20,9 +20,10 @@ let package = Package(
         // C libraries: module maps plus tiny inline shims. Only the wrapper targets import these.
         .systemLibrary(name: "CMicroHTTPD", path: "Sources/CMicroHTTPD", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CGnuTLS", path: "Sources/CGnuTLS", providers: [.apt(["libgnutls28-dev"])]),
 
         // Infrastructure that knows nothing about Kubernetes.
-        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD", "CGnuTLS", .product(name: "Logging", package: "swift-log")]),
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         .target(name: "JSON"),
 

@@ -15,12 +15,20 @@ public final class APIHandler: HTTPHandler {
     /// Open watch streams, for their timeouts and bookmarks.
     let watchSessions: WatchSessions
 
+    /// Bearer-token authentication (`--token-auth-file`); nil lets every request in as anonymous.
+    let authenticator: TokenAuthenticator?
+    /// Where every request is recorded (`--audit-log`); nil records nothing.
+    let auditLog: AuditLog?
+
     /// Waits until the controllers have processed everything (`/debug/controllers/sync`); nil when none run.
     let controllerSync: (@Sendable (_ timeout: Double) -> Int64?)?
 
     public init(registry: Registry, serverAddress: String, maxBodyBytes: Int = 3 * 1024 * 1024,
-                controllerSync: (@Sendable (_ timeout: Double) -> Int64?)? = nil, logger: Logger) {
+                controllerSync: (@Sendable (_ timeout: Double) -> Int64?)? = nil,
+                authenticator: TokenAuthenticator? = nil, auditLog: AuditLog? = nil, logger: Logger) {
         self.registry = registry
+        self.authenticator = authenticator
+        self.auditLog = auditLog
         self.controllerSync = controllerSync
         self.discovery = Discovery(resources: registry.resources, serverAddress: serverAddress)
         self.maxBodyBytes = maxBodyBytes
@@ -29,16 +37,30 @@ public final class APIHandler: HTTPHandler {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPReply {
+        let started = ContinuousClock.now
         let pretty = OptionParsing.pretty(request)
+        let attributes = authenticator != nil || auditLog != nil ? RequestAttributes(request) : nil
+        var user: UserInfo? = .anonymous
+        let reply: HTTPReply
         do {
-            return try route(request, pretty: pretty)
+            if let authenticator, let attributes {
+                user = nil
+                user = try authenticator.authenticate(request)
+                try ReadOnlyAuthorization.authorize(user ?? .anonymous, attributes)
+            }
+            reply = try route(request, pretty: pretty)
         } catch {
             if error.code >= 500 {
                 logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)",
                                                           "error": "\(error.message)"])
             }
-            return Responses.error(error, pretty: pretty)
+            reply = Responses.error(error, pretty: pretty)
         }
+        if let auditLog, let attributes {
+            auditLog.record(attributes, user: user?.name ?? "", code: reply.status,
+                            latency: ContinuousClock.now - started, sourceAddress: request.remoteAddress)
+        }
+        return reply
     }
 
     private func route(_ request: HTTPRequest, pretty: Bool) throws(StatusError) -> HTTPReply {

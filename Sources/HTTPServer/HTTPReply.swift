@@ -6,3 +6,13 @@ public enum HTTPReply: Sendable {
     /// The connection holds no thread while the stream has nothing to send.
     case stream(status: Int, headers: [(name: String, value: String)], HTTPStream)
 }
+
+extension HTTPReply {
+    /// The status code sent (for a stream, the one its headers went out with).
+    public var status: Int {
+        switch self {
+        case .buffered(let response): return response.status
+        case .stream(let status, _, _): return status
+        }
+    }
+}

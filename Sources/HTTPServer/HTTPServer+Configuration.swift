@@ -18,6 +18,8 @@ extension HTTPServer {
         /// fill). Its 32 KiB default is what an idle watch costs; 16 KiB holds any request kubectl or client
         /// libraries send and halves the memory of 10,000 open watches.
         public var connectionMemoryLimit: Int
+        /// Serve HTTPS with these credentials (libmicrohttpd's GnuTLS support); nil serves plain HTTP.
+        public var tls: TLSCredentials?
 
         /// Creates a configuration; every value has a default suitable for a local API server.
         public init(
@@ -27,8 +29,10 @@ extension HTTPServer {
             maxBodyBytes: Int = 3 * 1024 * 1024,
             connectionTimeoutSeconds: Int = 120,
             connectionLimit: Int = 10_000,
-            connectionMemoryLimit: Int = 16 * 1024
+            connectionMemoryLimit: Int = 16 * 1024,
+            tls: TLSCredentials? = nil
         ) {
+            self.tls = tls
             self.connectionMemoryLimit = connectionMemoryLimit
             self.bindAddress = bindAddress
             self.port = port

@@ -8,7 +8,7 @@ import Logging
 #endif
 
 /// One started libmicrohttpd daemon and the memory it borrows for its whole life (dispatcher, logger
-/// trampoline context, bind address).
+/// trampoline context, bind address, TLS key and certificate text).
 ///
 /// `@unchecked Sendable`: the pointers are set once in `start` and only used again by `stop`,
 /// which `HTTPServer` calls at most once, from the one thread that took the daemon out of its lifecycle lock.
@@ -27,11 +27,16 @@ struct RunningDaemon: @unchecked Sendable {
     private let retainedDispatcher: Unmanaged<ConnectionDispatcher>
     private let loggerContext: UnsafeMutablePointer<sp_mhd_logger>
     private let bindAddress: UnsafeMutableRawPointer
+    /// C copies of the PEM key and certificate handed to libmicrohttpd (it keeps the pointers), freed by `stop`.
+    private let tlsStrings: [UnsafeMutablePointer<CChar>]
 
     /// Starts a daemon for `configuration`, or throws `HTTPServerError`.
     static func start(configuration: HTTPServer.Configuration, handler: any HTTPHandler, logger: Logger) throws
         -> RunningDaemon
     {
+        if configuration.tls != nil, MHD_is_feature_supported(.FEATURE_TLS) != .YES {
+            throw HTTPServerError("this libmicrohttpd was built without TLS (GnuTLS) support")
+        }
         let (address, isIPv6) = try socketAddress(configuration.bindAddress, port: configuration.port)
         let dispatcher = ConnectionDispatcher(
             handler: handler, maxBodyBytes: configuration.maxBodyBytes, logger: logger)
@@ -51,12 +56,18 @@ struct RunningDaemon: @unchecked Sendable {
         options.append(sp_mhd_option_completed(mhdRequestCompleted, context))
         options.append(sp_mhd_option_uri_log(mhdRequestStarted, context))
         options.append(sp_mhd_option_pointer(.SOCK_ADDR, address))
+        let tlsStrings = configuration.tls.map { [strdup($0.privateKeyPEM)!, strdup($0.certificateChainPEM)!] } ?? []
+        if tlsStrings.count == 2 {
+            options.append(sp_mhd_option_pointer(.HTTPS_MEM_KEY, tlsStrings[0]))
+            options.append(sp_mhd_option_pointer(.HTTPS_MEM_CERT, tlsStrings[1]))
+        }
         options.append(sp_mhd_option_value(.END, 0))
 
         var flags =
             MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
         if isIPv6 { flags |= MHD_USE_IPv6.rawValue }
+        if configuration.tls != nil { flags |= MHD_USE_TLS.rawValue }
         let started = options.withUnsafeBufferPointer { items in
             sp_mhd_start_daemon(
                 flags, configuration.port, mhdAcceptPolicy, context, mhdAccessHandler, context, items.baseAddress)
@@ -66,13 +77,14 @@ struct RunningDaemon: @unchecked Sendable {
             retained.release()
             loggerContext.deallocate()
             address.deallocate()
+            tlsStrings.forEach { free($0) }
             throw HTTPServerError(
                 "could not start libmicrohttpd on \(configuration.bindAddress):\(configuration.port): \(reason)")
         }
         let port = sp_mhd_daemon_port(daemon)
         return RunningDaemon(
             daemon: daemon, dispatcher: dispatcher, port: port == 0 ? configuration.port : port,
-            retainedDispatcher: retained, loggerContext: loggerContext, bindAddress: address)
+            retainedDispatcher: retained, loggerContext: loggerContext, bindAddress: address, tlsStrings: tlsStrings)
     }
 
     /// Stops the worker threads, closes the listening socket and every connection (their completion callbacks run), then frees
@@ -82,6 +94,7 @@ struct RunningDaemon: @unchecked Sendable {
         retainedDispatcher.release()  // from start()
         loggerContext.deallocate()
         bindAddress.deallocate()
+        tlsStrings.forEach { free($0) }
     }
 
     /// A heap `sockaddr_in`/`sockaddr_in6` for `host:port`, and whether it is IPv6.

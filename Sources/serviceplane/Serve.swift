@@ -73,6 +73,26 @@ struct Serve: ParsableCommand {
     @Option(help: "Keep at least this much event history, in seconds (with --watch-history, whichever keeps more).")
     var watchHistoryWindow: Int64 = 300
 
+    @Option(help: ArgumentHelp("Bearer tokens, in kube-apiserver's static token CSV format: token,user,uid[,\"group,...\"]. "
+        + "Turns on authentication; tokens in group \(ReadOnlyAuthorization.readOnlyGroup) may only read.",
+        valueName: "path"))
+    var tokenAuthFile: String?
+
+    @Option(help: "With --token-auth-file: let requests without a token reach /healthz, /livez, /readyz and /version.")
+    var anonymousHealth = true
+
+    @Option(help: ArgumentHelp("Serve HTTPS with this PEM certificate (chain); needs --tls-private-key-file.", valueName: "path"))
+    var tlsCertFile: String?
+
+    @Option(help: ArgumentHelp("The PEM private key of --tls-cert-file.", valueName: "path"))
+    var tlsPrivateKeyFile: String?
+
+    @Flag(help: "Serve HTTPS with a CA and serving certificate generated at startup; the CA goes into the kubeconfig.")
+    var tlsSelfSigned = false
+
+    @Option(help: ArgumentHelp("Append one JSON line per request to this file.", valueName: "path"))
+    var auditLog: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of: \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -85,6 +105,12 @@ struct Serve: ParsableCommand {
         guard podReadyDelay >= 0 else { throw ValidationError("--pod-ready-delay must not be negative") }
         for name in controllerNames where !ControllerManager.allNames.contains(name) {
             throw ValidationError("unknown controller \(name); known: \(ControllerManager.allNames.joined(separator: ", "))")
+        }
+        guard (tlsCertFile == nil) == (tlsPrivateKeyFile == nil) else {
+            throw ValidationError("--tls-cert-file and --tls-private-key-file must be given together")
+        }
+        guard !(tlsSelfSigned && tlsCertFile != nil) else {
+            throw ValidationError("--tls-self-signed and --tls-cert-file exclude each other")
         }
         guard watchHistory >= 1, watchHistoryWindow >= 0 else {
             throw ValidationError("--watch-history must be positive and --watch-history-window not negative")
@@ -150,20 +176,23 @@ struct Serve: ParsableCommand {
         let repair = AllocationRepair(registry: registry)
         repair.run()
 
+        let security = try ServeSecurity(self, logger: logger)
         let handler = APIHandlerBox()
         let server = HTTPServer(
             configuration: .init(bindAddress: bindAddress, port: port, threadPoolSize: threads,
-                                 connectionLimit: maxConnections),
+                                 connectionLimit: maxConnections, tls: security.tls),
             handler: handler, logger: logger)
         let boundPort = try server.start()
         let address = "\(bindAddress):\(boundPort)"
+        let url = "\(security.tls == nil ? "http" : "https")://\(address)"
         registry.reconcileKubernetesService(host: bindAddress, port: Int(boundPort))
         let manager = ControllerManager(registry: registry, controllers: try makeControllers(registry, logger: logger),
                                         logger: logger)
         try manager.start()
         defer { manager.stop() }
         handler.install(APIHandler(registry: registry, serverAddress: address,
-                                   controllerSync: { timeout in manager.waitForSync(timeout: timeout) }, logger: logger))
+                                   controllerSync: { timeout in manager.waitForSync(timeout: timeout) },
+                                   authenticator: security.authenticator, auditLog: security.auditLog, logger: logger))
         let maintenance = Maintenance(every: 10) {
             registry.reconcileKubernetesService(host: bindAddress, port: Int(boundPort))
         }
@@ -173,9 +202,10 @@ struct Serve: ParsableCommand {
             repairLoop.stop()
         }
         if !kubeconfigOut.isEmpty {
-            try Kubeconfig.write(server: "http://\(address)", to: kubeconfigOut)
+            try Kubeconfig.write(server: url, certificateAuthorityPEM: security.certificateAuthorityPEM,
+                                 token: security.kubeconfigToken, to: kubeconfigOut)
         }
-        print("READY http://\(address)")
+        print("READY \(url)")
         fflush(nil)  // flushes every stream; `stdout` itself is not concurrency-safe to name in Swift 6
         logger.info("serving", metadata: ["address": "\(address)", "db": "\(db)"])
 
@@ -183,6 +213,7 @@ struct Serve: ParsableCommand {
         sigwait(&signals, &received)
         logger.info("shutting down", metadata: ["signal": "\(received)"])
         server.shutdown(timeout: 5)
+        security.auditLog?.drain()
         logger.info("stopped")
     }
 }
