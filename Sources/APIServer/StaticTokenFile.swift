@@ -73,13 +73,17 @@ enum CSVRecords {
         let startLine = line
         var fields: [String] = []
         var lineStart = index
+        var previousLineStart = index
         while true {
             var field: [UInt8] = []
             if index < bytes.count, bytes[index] == quote {
                 index += 1
                 while true {
                     guard index < bytes.count else {
-                        throw parseError(startLine: startLine, line: line, column: index - lineStart + 1,
+                        // Go reports the end of the last line that had content, not the empty line after it.
+                        let endsWithNewline = bytes.last == newline
+                        throw parseError(startLine: startLine, line: endsWithNewline ? line - 1 : line,
+                                         column: index - (endsWithNewline ? previousLineStart : lineStart) + 1,
                                          "extraneous or missing \" in quoted-field")
                     }
                     let byte = bytes[index]
@@ -98,6 +102,7 @@ enum CSVRecords {
                     }
                     if byte == newline {
                         line += 1
+                        previousLineStart = lineStart
                         lineStart = index + 1
                     }
                     field.append(byte)

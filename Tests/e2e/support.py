@@ -34,7 +34,7 @@ HTTP_TIMEOUT = 10.0
 #: Default per-test wall-clock limit (SIGALRM).
 DEFAULT_TEST_TIMEOUT = 60
 
-READY_RE = re.compile(r"^READY (http://([0-9.]+|\[[0-9a-fA-F:]+\]|localhost):(\d+))$")
+READY_RE = re.compile(r"^READY (https?://([0-9.]+|\[[0-9a-fA-F:]+\]|localhost):(\d+))$")
 
 
 # --------------------------------------------------------------------------------------------
