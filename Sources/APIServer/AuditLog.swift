@@ -1,6 +1,7 @@
 import Dispatch
 import JSON
 import Logging
+import Registry
 import Synchronization
 
 #if canImport(Glibc)
@@ -119,15 +120,8 @@ public final class AuditLog: Sendable {
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))."
-            + "\(pad(now.tv_nsec / 1000, 6))Z"
+        let micros = String(now.tv_nsec / 1000)
+        let fraction = String(repeating: "0", count: 6 - micros.count) + micros
+        return SystemFields.timestamp(Int64(now.tv_sec)).dropLast() + "." + fraction + "Z"
     }
 }

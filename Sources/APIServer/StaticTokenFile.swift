@@ -25,7 +25,7 @@ public struct StaticTokenFile: Sendable, Equatable {
         var warnings: [String] = []
         var seen = Set<String>()
         var recordNumber = 0
-        for record in try CSVRecords.parse(text) {
+        for record in try CSVReader.records(text) {
             guard record.count >= 3 else {
                 throw SecurityConfigurationError(
                     "token file '\(path)' must have at least 3 columns (token, user name, user uid), found \(record.count)")
@@ -43,107 +43,5 @@ public struct StaticTokenFile: Sendable, Equatable {
         }
         self.entries = entries
         self.warnings = warnings
-    }
-}
-
-
-/// The subset of RFC 4180 that Go's `encoding/csv` reader accepts with its default settings.
-enum CSVRecords {
-    /// Splits `text` into records of fields, or throws Go's `ParseError` text.
-    static func parse(_ text: String) throws(SecurityConfigurationError) -> [[String]] {
-        let bytes = Array(text.utf8)
-        var records: [[String]] = []
-        var index = 0
-        var line = 1
-        while index < bytes.count {
-            // A blank line (only a line ending) is skipped.
-            if bytes[index] == UInt8(ascii: "\n") || (bytes[index] == UInt8(ascii: "\r") && index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\n")) {
-                index += bytes[index] == UInt8(ascii: "\n") ? 1 : 2
-                line += 1
-                continue
-            }
-            records.append(try record(bytes, at: &index, line: &line))
-        }
-        return records
-    }
-
-    /// Reads one record starting at `index`, leaving `index` after its line ending.
-    private static func record(_ bytes: [UInt8], at index: inout Int, line: inout Int) throws(SecurityConfigurationError) -> [String] {
-        let quote = UInt8(ascii: "\""), comma = UInt8(ascii: ","), newline = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
-        let startLine = line
-        var fields: [String] = []
-        var lineStart = index
-        var previousLineStart = index
-        while true {
-            var field: [UInt8] = []
-            if index < bytes.count, bytes[index] == quote {
-                index += 1
-                while true {
-                    guard index < bytes.count else {
-                        // Go reports the end of the last line that had content, not the empty line after it.
-                        let endsWithNewline = bytes.last == newline
-                        throw parseError(startLine: startLine, line: endsWithNewline ? line - 1 : line,
-                                         column: index - (endsWithNewline ? previousLineStart : lineStart) + 1,
-                                         "extraneous or missing \" in quoted-field")
-                    }
-                    let byte = bytes[index]
-                    if byte == quote {
-                        if index + 1 < bytes.count, bytes[index + 1] == quote {
-                            field.append(quote)
-                            index += 2
-                            continue
-                        }
-                        index += 1
-                        break
-                    }
-                    if byte == cr, index + 1 < bytes.count, bytes[index + 1] == newline {
-                        index += 1  // "\r\n" inside quotes is "\n"
-                        continue
-                    }
-                    if byte == newline {
-                        line += 1
-                        previousLineStart = lineStart
-                        lineStart = index + 1
-                    }
-                    field.append(byte)
-                    index += 1
-                }
-                let atEnd = index >= bytes.count || bytes[index] == comma || bytes[index] == newline
-                    || (bytes[index] == cr && (index + 1 >= bytes.count || bytes[index + 1] == newline))
-                guard atEnd else {
-                    throw parseError(startLine: startLine, line: line, column: index - lineStart,
-                                     "extraneous or missing \" in quoted-field")
-                }
-            } else {
-                while index < bytes.count, bytes[index] != comma, bytes[index] != newline {
-                    if bytes[index] == quote {
-                        throw parseError(startLine: startLine, line: line, column: index - lineStart + 1,
-                                         "bare \" in non-quoted field")
-                    }
-                    field.append(bytes[index])
-                    index += 1
-                }
-                if field.last == cr, index >= bytes.count || bytes[index] == newline { field.removeLast() }
-            }
-            if index < bytes.count, bytes[index] == cr, index + 1 >= bytes.count || bytes[index + 1] == newline {
-                index += 1  // the "\r" of a "\r\n" after a quoted field
-            }
-            fields.append(String(decoding: field, as: UTF8.self))
-            if index < bytes.count, bytes[index] == comma {
-                index += 1
-                continue
-            }
-            if index < bytes.count { index += 1 }  // the newline
-            line += 1
-            return fields
-        }
-    }
-
-    /// Go's `csv.ParseError` text.
-    private static func parseError(startLine: Int, line: Int, column: Int, _ reason: String) -> SecurityConfigurationError {
-        if startLine != line {
-            return SecurityConfigurationError("record on line \(startLine); parse error on line \(line), column \(column): \(reason)")
-        }
-        return SecurityConfigurationError("parse error on line \(line), column \(column): \(reason)")
     }
 }
