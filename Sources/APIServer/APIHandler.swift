@@ -36,6 +36,8 @@ public final class APIHandler: HTTPHandler {
         self.watchSessions = WatchSessions(registry: registry)
     }
 
+    /// Answers one request: authentication and authorization first (when `--token-auth-file` is on), then routing;
+    /// every failure becomes a `Status`; the audit log (if any) records the outcome.
     public func handle(_ request: HTTPRequest) -> HTTPReply {
         let started = ContinuousClock.now
         let pretty = OptionParsing.pretty(request)
@@ -44,9 +46,10 @@ public final class APIHandler: HTTPHandler {
         let reply: HTTPReply
         do {
             if let authenticator, let attributes {
-                user = nil
-                user = try authenticator.authenticate(request)
-                try ReadOnlyAuthorization.authorize(user ?? .anonymous, attributes)
+                user = nil  // audited as "" if authentication fails
+                let authenticated = try authenticator.authenticate(request)
+                user = authenticated
+                try ReadOnlyAuthorization.authorize(authenticated, attributes)
             }
             reply = try route(request, pretty: pretty)
         } catch {
