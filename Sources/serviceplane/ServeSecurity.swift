@@ -12,7 +12,7 @@ struct ServeSecurity {
     /// The PEM certificates the kubeconfig trusts: the generated CA, or the contents of `--tls-cert-file`.
     var certificateAuthorityPEM: String?
     /// The token the kubeconfig authenticates with: the first token in the file whose user is not read-only,
-    /// else the first token; nil without `--token-auth-file`.
+    /// else the first token; without `--token-auth-file`, a placeholder over HTTPS and none over HTTP.
     var kubeconfigToken: String?
     var auditLog: AuditLog?
 
@@ -46,6 +46,12 @@ struct ServeSecurity {
             tls = generated.serving
             certificateAuthorityPEM = generated.certificateAuthorityPEM
         }
+        if tls != nil, kubeconfigToken == nil {
+            // kubectl asks for a username on an HTTPS server when the kubeconfig user has no credentials
+            // (clientcmd's `canIdentifyUser`); the server ignores this token, as it ignores any without
+            // --token-auth-file.
+            kubeconfigToken = Self.placeholderToken
+        }
         if let path = serve.auditLog {
             do {
                 auditLog = try AuditLog(path: path, logger: logger)
@@ -54,6 +60,9 @@ struct ServeSecurity {
             }
         }
     }
+
+    /// The kubeconfig token over HTTPS without `--token-auth-file`.
+    static let placeholderToken = "serviceplane-unauthenticated"
 
     /// The whole text of `path`, or a ValidationError naming the flag.
     private static func read(_ path: String, what flag: String) throws -> String {

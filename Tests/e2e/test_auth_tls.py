@@ -274,7 +274,9 @@ def make_certificates(directory: pathlib.Path) -> tuple[pathlib.Path, pathlib.Pa
 @pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed")
 def test_tls_with_certificate_files(tmp_path):
     ca, cert, key = make_certificates(tmp_path)
-    with running_server(tmp_path, ("--tls-cert-file", str(cert), "--tls-private-key-file", str(key))) as srv:
+    chain = tmp_path / "chain.crt"
+    chain.write_text(cert.read_text() + ca.read_text())
+    with running_server(tmp_path, ("--tls-cert-file", str(chain), "--tls-private-key-file", str(key))) as srv:
         assert srv.base_url.startswith("https://127.0.0.1:"), srv.base_url
         trust(srv, ca)
         assert srv.get("/version").json()["major"] == "1"
@@ -292,6 +294,19 @@ def test_tls_with_certificate_files(tmp_path):
         out = subprocess.run(["curl", "-sS", "--cacert", str(ca), srv.url("/api/v1/namespaces/tls-ns")],
                              capture_output=True, text=True, timeout=20)
         assert json.loads(out.stdout)["metadata"]["name"] == "tls-ns", out.stderr
+        # The kubeconfig trusts the chain file and carries a placeholder token (without one kubectl would prompt
+        # for a username on an HTTPS server); the Python client and kubectl work from it alone.
+        config = yaml.safe_load(srv.kubeconfig.read_text())
+        assert base64.b64decode(config["clusters"][0]["cluster"]["certificate-authority-data"]).decode() == chain.read_text()
+        from kubernetes import client, config as kube_config
+        configuration = client.Configuration()
+        kube_config.load_kube_config(config_file=str(srv.kubeconfig), client_configuration=configuration,
+                                     persist_config=False)
+        with client.ApiClient(configuration) as api_client:
+            assert client.CoreV1Api(api_client).read_namespace("tls-ns").metadata.name == "tls-ns"
+        if KUBECTL is not None:
+            proc = run_kubectl(srv.kubeconfig, tmp_path, "get", "ns", "tls-ns", "-o", "name")
+            assert (proc.returncode, proc.stdout.strip()) == (0, "namespace/tls-ns"), proc.stderr
 
 
 def test_tls_self_signed_writes_a_trusting_kubeconfig(tmp_path):
@@ -345,6 +360,16 @@ def test_kubectl_over_self_signed_tls_with_no_flags(tmp_path):
         proc = run_kubectl(srv.kubeconfig, tmp_path, "--token", "wrong", "get", "ns")
         assert proc.returncode != 0
         assert "Unauthorized" in proc.stderr
+
+
+@needs_kubectl
+def test_kubectl_over_self_signed_tls_without_tokens(tmp_path):
+    with running_server(tmp_path, ("--tls-self-signed",)) as srv:
+        config = yaml.safe_load(srv.kubeconfig.read_text())
+        assert config["users"][0]["user"] == {"token": "serviceplane-unauthenticated"}
+        proc = run_kubectl(srv.kubeconfig, tmp_path, "create", "namespace", "no-auth")
+        assert proc.returncode == 0, proc.stderr
+        assert "Username" not in proc.stderr + proc.stdout
 
 
 # ---------------------------------------------------------------------------------------------------------
