@@ -83,7 +83,7 @@ public final class APIHandler: HTTPHandler {
 
     /// Discovery, version and health endpoints (reference §1.4).
     private func handleNonResource(_ request: HTTPRequest, pretty: Bool) throws(StatusError) -> HTTPReply {
-        let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
+        let path = request.pathWithoutTrailingSlash
         switch path {
         case "/healthz", "/livez", "/readyz":
             guard request.method == "GET" || request.method == "HEAD" else { throw .methodNotAllowed }
@@ -139,5 +139,12 @@ public final class APIHandler: HTTPHandler {
             resourceVersion = registry.store.currentResourceVersion
         }
         return Responses.json(["resourceVersion": .string(String(resourceVersion))], pretty: pretty)
+    }
+}
+
+extension HTTPRequest {
+    /// The path without one trailing slash ("/" itself stays): how health, version and discovery paths match.
+    var pathWithoutTrailingSlash: String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
 }

@@ -85,7 +85,8 @@ public final class AuditLog: Sendable {
             let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EINTR { continue }
-                logger.error("audit log write failed", metadata: ["path": "\(path)", "error": "\(String(cString: strerror(errno)))"])
+                let reason = String(cString: strerror(errno))
+                logger.error("audit log write failed", metadata: ["path": "\(path)", "error": "\(reason)"])
                 return
             }
             offset += written

@@ -36,8 +36,9 @@ public struct TokenAuthenticator: Sendable {
             guard let user = users[token] else { throw Self.unauthorized }
             return user
         }
-        let path = request.path.count > 1 && request.path.hasSuffix("/") ? String(request.path.dropLast()) : request.path
-        guard anonymousHealth, Self.publicPaths.contains(path) else { throw Self.unauthorized }
+        guard anonymousHealth, Self.publicPaths.contains(request.pathWithoutTrailingSlash) else {
+            throw Self.unauthorized
+        }
         return .anonymous
     }
 
@@ -55,7 +56,7 @@ public struct TokenAuthenticator: Sendable {
 extension String {
     /// The string without leading and trailing spaces, tabs, CR and LF (Go's `strings.TrimSpace` for ASCII).
     func trimmingASCIIWhitespace() -> String {
-        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || $0 == 0x0B || $0 == 0x0C }
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || (0x09...0x0D).contains($0) }  // space, \t \n \v \f \r
         let bytes = Array(utf8)
         guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
         else { return "" }

@@ -23,7 +23,8 @@ public enum ReadOnlyAuthorization {
     /// same HTML-escaping of `&`, `<` and `>` in the message.
     public static func forbidden(_ user: UserInfo, _ attributes: RequestAttributes) -> StatusError {
         guard attributes.isResourceRequest else {
-            let why = "User \(GoValue.quote(user.name)) cannot \(attributes.verb) path \(GoValue.quote(attributes.path))"
+            let why =
+                "User \(GoValue.quote(user.name)) cannot \(attributes.verb) path \(GoValue.quote(attributes.path))"
             return StatusError(code: 403, reason: "Forbidden", message: "forbidden: " + escaped(why),
                                details: .init())
         }
@@ -31,7 +32,8 @@ public enum ReadOnlyAuthorization {
         if !attributes.subresource.isEmpty { resource += "/" + attributes.subresource }
         var why = "User \(GoValue.quote(user.name)) cannot \(attributes.verb) resource \(GoValue.quote(resource)) "
             + "in API group \(GoValue.quote(attributes.apiGroup))"
-        why += attributes.namespace.isEmpty ? " at the cluster scope" : " in the namespace \(GoValue.quote(attributes.namespace))"
+        why += attributes.namespace.isEmpty
+            ? " at the cluster scope" : " in the namespace \(GoValue.quote(attributes.namespace))"
         let qualified = QualifiedResource(group: attributes.apiGroup, resource: attributes.resource, kind: "")
         return .forbidden(qualified, name: attributes.name, why: escaped(why))
     }

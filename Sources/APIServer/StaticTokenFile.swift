@@ -28,7 +28,8 @@ public struct StaticTokenFile: Sendable, Equatable {
         for record in try CSVReader.records(text) {
             guard record.count >= 3 else {
                 throw SecurityConfigurationError(
-                    "token file '\(path)' must have at least 3 columns (token, user name, user uid), found \(record.count)")
+                    "token file '\(path)' must have at least 3 columns (token, user name, user uid), "
+                        + "found \(record.count)")
             }
             recordNumber += 1
             guard !record[0].isEmpty else {
@@ -36,9 +37,11 @@ public struct StaticTokenFile: Sendable, Equatable {
                 continue
             }
             if !seen.insert(record[0]).inserted {
-                warnings.append("duplicate token has been found in token file '\(path)', record number '\(recordNumber)'")
+                warnings.append(
+                    "duplicate token has been found in token file '\(path)', record number '\(recordNumber)'")
             }
-            let groups = record.count >= 4 ? record[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init) : []
+            let groups = record.count >= 4
+                ? record[3].split(separator: ",", omittingEmptySubsequences: false).map(String.init) : []
             entries.append(Entry(token: record[0], user: UserInfo(name: record[1], uid: record[2], groups: groups)))
         }
         self.entries = entries

@@ -56,7 +56,8 @@ public struct SelfSignedTLS: Sendable {
     /// Throws unless `result` is GNUTLS_E_SUCCESS.
     fileprivate static func check(_ result: Int32, _ what: String) throws(HTTPServerError) {
         guard result >= 0 else {
-            throw HTTPServerError("TLS certificate generation failed to \(what): \(String(cString: gnutls_strerror(result)))")
+            let reason = String(cString: gnutls_strerror(result))
+            throw HTTPServerError("TLS certificate generation failed to \(what): \(reason)")
         }
     }
 

@@ -41,7 +41,9 @@ enum Kubeconfig {
                       to path: String) throws {
         let temporary = path + ".tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard descriptor >= 0, let file = fdopen(descriptor, "w") else { throw KubeconfigError(path: path, errno: errno) }
+        guard descriptor >= 0, let file = fdopen(descriptor, "w") else {
+            throw KubeconfigError(path: path, errno: errno)
+        }
         let text = contents(server: server, certificateAuthorityPEM: certificateAuthorityPEM, token: token)
         let written = fputs(text, file)
         fclose(file)
@@ -49,8 +51,8 @@ enum Kubeconfig {
     }
 
     private static func jsonQuoted(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+        let data = try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
+        return data.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
     }
 }
 
