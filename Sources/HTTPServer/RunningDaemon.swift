@@ -34,8 +34,11 @@ struct RunningDaemon: @unchecked Sendable {
     static func start(configuration: HTTPServer.Configuration, handler: any HTTPHandler, logger: Logger) throws
         -> RunningDaemon
     {
-        if configuration.tls != nil, MHD_is_feature_supported(.FEATURE_TLS) != .YES {
-            throw HTTPServerError("this libmicrohttpd was built without TLS (GnuTLS) support")
+        if let tls = configuration.tls {
+            guard MHD_is_feature_supported(.FEATURE_TLS) == .YES else {
+                throw HTTPServerError("this libmicrohttpd was built without TLS (GnuTLS) support")
+            }
+            try tls.validate()
         }
         let (address, isIPv6) = try socketAddress(configuration.bindAddress, port: configuration.port)
         let dispatcher = ConnectionDispatcher(

@@ -162,6 +162,7 @@ struct Serve: ParsableCommand {
         sigaddset(&signals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
 
+        let security = try ServeSecurity(self, logger: logger)  // bad files stop startup before the store opens
         let store = try Store(path: db, durability: Store.Durability(rawValue: durability) ?? .normal,
                               history: .init(events: watchHistory, windowSeconds: watchHistoryWindow), logger: logger)
         let network: ServiceNetwork
@@ -176,7 +177,6 @@ struct Serve: ParsableCommand {
         let repair = AllocationRepair(registry: registry)
         repair.run()
 
-        let security = try ServeSecurity(self, logger: logger)
         let handler = APIHandlerBox()
         let server = HTTPServer(
             configuration: .init(bindAddress: bindAddress, port: port, threadPoolSize: threads,

@@ -309,6 +309,20 @@ def test_tls_with_certificate_files(tmp_path):
             assert (proc.returncode, proc.stdout.strip()) == (0, "namespace/tls-ns"), proc.stderr
 
 
+@pytest.mark.skipif(OPENSSL is None, reason="openssl is not installed")
+def test_unusable_tls_files_stop_startup_with_a_clear_error(tmp_path):
+    ca, cert, key = make_certificates(tmp_path)
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate\n")
+    for cert_file, key_file in [(garbage, key), (cert, tmp_path / "ca.key"), (cert, tmp_path / "missing.key")]:
+        proc = subprocess.run([str(binary_path()), "serve", "--port", "0", "--db", ":memory:", "--kubeconfig-out", "",
+                               "--tls-cert-file", str(cert_file), "--tls-private-key-file", str(key_file)],
+                              capture_output=True, text=True, timeout=20)
+        assert proc.returncode != 0 and proc.stdout == "", proc
+        assert ("the TLS certificate and key cannot be used" in proc.stderr
+                or "--tls-private-key-file: cannot read" in proc.stderr), proc.stderr
+
+
 def test_tls_self_signed_writes_a_trusting_kubeconfig(tmp_path):
     with running_server(tmp_path, token_args(tmp_path, "--tls-self-signed")) as srv:
         assert srv.base_url.startswith("https://"), srv.base_url
