@@ -31,20 +31,24 @@ import Testing
             #expect(head.status == 200)
             #expect(head.header("transfer-encoding")?.lowercased() == "chunked")
             let stream = try #require(streams.wait(for: 1).first)
+            // The writer waits until the client has read each line before writing the next, so the test
+            // proves each write is flushed on its own (not held back until finish()) without relying on
+            // sleeps, which a loaded machine stretches.
+            let received = DispatchSemaphore(value: 0)
+            let lines = ["one\n", "two\n", "three\n"]
             DispatchQueue.global().async {
-                for line in ["one\n", "two\n", "three\n"] {
-                    usleep(100_000)
+                for line in lines {
                     stream.write(Array(line.utf8))
+                    received.wait()
                 }
-                usleep(50_000)
                 stream.finish()
             }
             var chunks: [String] = []
             while let chunk = try client.readChunk() {
                 chunks.append(String(decoding: chunk, as: UTF8.self))
+                received.signal()
             }
-            #expect(chunks.joined() == "one\ntwo\nthree\n")
-            #expect(chunks.first == "one\n")
+            #expect(chunks == lines)
             #expect(stream.isClosed)
             #expect(stream.write(Array("late".utf8)) == false)
         }
