@@ -182,7 +182,8 @@ def test_64_clients_with_unconditional_patches_lose_no_update(busy_server: Serve
 
 
 def create_many(server: Server, bodies: Callable[[int], dict], namespace: str) -> tuple[list[requests.Response], Clients]:
-    """CREATES POSTs of `bodies(i)` to `namespace`'s Services, spread over the clients."""
+    """CREATES POSTs of `bodies(i)` to the Services of a new `namespace`, spread over the clients."""
+    server.create_namespace(namespace)
     clients = Clients(server)
     tickets = itertools.count()
     responses: list[requests.Response] = []
@@ -209,7 +210,6 @@ def stopped_snapshot(server: Server, into: pathlib.Path) -> DatabaseSnapshot:
 @pytest.mark.timeout(150)
 def test_1000_concurrent_creates_of_one_name_make_one_object(busy_server: Server, tmp_path: pathlib.Path) -> None:
     server = busy_server
-    server.create_namespace("race")
 
     def same(i: int) -> dict:
         body = service("same", annotations={"attempt": str(i)})
@@ -238,7 +238,6 @@ def test_1000_concurrent_creates_of_one_name_make_one_object(busy_server: Server
 @pytest.mark.timeout(150)
 def test_1000_concurrent_generate_name_creates_are_all_distinct(busy_server: Server, tmp_path: pathlib.Path) -> None:
     server = busy_server
-    server.create_namespace("burst")
 
     def generated(i: int) -> dict:
         body = service("", annotations={"attempt": str(i)})

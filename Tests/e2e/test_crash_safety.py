@@ -553,7 +553,10 @@ def test_kill9_during_write_storm_loses_nothing_acknowledged(tmp_path: pathlib.P
         lowest, highest = totals.rv_by_epoch[epoch]
         assert lowest > highest_before, f"epoch {epoch} acknowledged rv {lowest}, not above {highest_before} from before"
         highest_before = max(highest_before, highest)
-    for word in ("database is locked", "SQLITE_BUSY"):
+    # Neither SQLite contention nor the allocator repair loop finding a mismatch (which would mean a claim and its
+    # Service were not written together) may show up in the log.
+    for word in ("database is locked", "SQLITE_BUSY", "commit failed", "ClusterIPNotAllocated", "AlreadyAllocated",
+                 "released leaked allocation"):
         assert word not in log, f"server log mentions {word!r}"
     assert outcomes["checked"] >= KILLS * (SERVICES_PER_WORKER + PODS_PER_WORKER) * WORKERS
     assert outcomes["claims"] > KILLS and outcomes["pod IPs"] > KILLS, outcomes  # the checks had something to check
