@@ -70,16 +70,17 @@ class DatabaseSnapshot:
                 if key[0] == resource and (namespace is None or key[1] == namespace)]
 
     @staticmethod
-    def events(db_path: pathlib.Path, into: pathlib.Path, resource: str, after: int) -> list[tuple[int, str, str, str]]:
-        """(resourceVersion, type, namespace, name) of every logged event of `resource` after `after`, in order."""
-        DatabaseSnapshot.take(db_path, into)
+    def event_log(db_path: pathlib.Path, into: pathlib.Path) -> tuple[int, list[tuple[int, str, str, str, str]]]:
+        """The logged events, as (resourceVersion, type, resource, namespace, name) in order, and the resourceVersion
+        up to which compaction has removed them (the log is complete after it)."""
+        snapshot = DatabaseSnapshot.take(db_path, into)
         connection = sqlite3.connect(str(into / "snapshot.sqlite"))
         try:
-            return list(connection.execute(
-                "SELECT resource_version, type, namespace, name FROM events WHERE resource = ? AND resource_version > ? "
-                "ORDER BY resource_version", (resource, after)))
+            events = list(connection.execute(
+                "SELECT resource_version, type, resource, namespace, name FROM events ORDER BY resource_version"))
         finally:
             connection.close()
+        return (events[0][0] - 1 if events else snapshot.revision), events
 
 
 def service_claims(service: dict, load_balancer_range: ipaddress.IPv4Network) -> set[tuple[str, str]]:
