@@ -63,13 +63,26 @@ public final class PodSimulator: Controller {
     public func start() throws {
         let queue = self.queue
         let podIPs = self.podIPs
+        // Keys seen while the watch hands over its initial state are queued only once all of it is tracked: a Pod
+        // started earlier (one bound before a restart but given no IP yet) would choose its IP from a partial set
+        // and could take one a Pod further down the initial list holds. nil once the initial state is in.
+        let deferred = Mutex<[String]?>([])
         let started = try registry.watch(pods, namespace: nil, options: WatchOptions()) { event in
             guard case .object(let type, let pod) = event else { return true }
             podIPs.track(pod, deleted: type == "DELETED")
-            if type != "DELETED" { queue.add(pod.key) }
+            guard type != "DELETED" else { return true }
+            let queueNow = deferred.withLock { keys -> Bool in
+                guard keys != nil else { return true }
+                keys?.append(pod.key)
+                return false
+            }
+            if queueNow { queue.add(pod.key) }
             return true
         }
         subscription.withLock { $0 = started }
+        for key in deferred.withLock({ keys -> [String] in defer { keys = nil }; return keys ?? [] }) {
+            queue.add(key)
+        }
     }
 
     public func stop() {

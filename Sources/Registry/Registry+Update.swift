@@ -3,8 +3,10 @@ import KubeAPI
 import Store
 
 extension Registry {
-    /// How often an unconditional update retries after losing a race (`GuaranteedUpdate` loops the same way).
-    static let updateAttempts = 16
+    /// How often a write retries after losing a race. `GuaranteedUpdate` loops until it wins; we bound the loop only
+    /// against a bug, high enough that real contention never reaches it (every lost race means another writer
+    /// committed, and 64 clients patching one object lose a few dozen times in a row under load).
+    static let updateAttempts = 1_000
 
     /// `PUT` of an object or one of its subresources (reference §5.3).
     public func update(_ info: ResourceInfo, namespace: String, name: String, subresource: String? = nil, object: JSON,
@@ -41,8 +43,11 @@ extension Registry {
     }
 
     /// The read-modify-write loop shared by update and patch: take the current object, compute the new one,
-    /// prepare, validate, and store it conditionally on the resourceVersion read; retry if another writer won,
-    /// unless the client itself asked for a resourceVersion (then it is a 409).
+    /// prepare, validate, and store it conditionally on the resourceVersion read; retry if another writer won.
+    /// A resourceVersion the client asked for is checked against the fresh read on every attempt, so a PUT (or a
+    /// patch naming a resourceVersion) that lost the race becomes a 409 there, while a patch without one (whose
+    /// result carries the version it was applied to) is simply applied again to the new state, as upstream's
+    /// storage-level `GuaranteedUpdate` retry does.
     func guaranteedUpdate(_ info: ResourceInfo, namespace: String, name: String, subresource: String?,
                           options: WriteOptions, createIfMissing: Bool,
                           transform: (StoredObject?) throws(StatusError) -> JSON) throws(StatusError) -> WriteResult {
@@ -107,8 +112,8 @@ extension Registry {
                     return WriteResult(object: result, created: false, warnings: [])
                 }
                 return WriteResult(object: events[0].object, created: false, warnings: warnings)
-            } catch .conflict where requested.isEmpty {
-                continue
+            } catch .conflict {
+                continue  // another writer won: read again; a client precondition now fails above
             } catch .claimTaken {
                 continue  // a proposed address was taken concurrently: allocate again
             } catch .notFound where requested.isEmpty {
