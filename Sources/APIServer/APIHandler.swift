@@ -14,13 +14,17 @@ public final class APIHandler: HTTPHandler {
     let maxBodyBytes: Int
     /// Open watch streams, for their timeouts and bookmarks.
     let watchSessions: WatchSessions
+    /// Request and watch metrics (`MeteredHandler` records requests; watches record themselves).
+    public let metrics: APIMetrics
 
     /// Waits until the controllers have processed everything (`/debug/controllers/sync`); nil when none run.
     let controllerSync: (@Sendable (_ timeout: Double) -> Int64?)?
 
     public init(registry: Registry, serverAddress: String, maxBodyBytes: Int = 3 * 1024 * 1024,
-                controllerSync: (@Sendable (_ timeout: Double) -> Int64?)? = nil, logger: Logger) {
+                controllerSync: (@Sendable (_ timeout: Double) -> Int64?)? = nil, metrics: APIMetrics = .disabled,
+                logger: Logger) {
         self.registry = registry
+        self.metrics = metrics
         self.controllerSync = controllerSync
         self.discovery = Discovery(resources: registry.resources, serverAddress: serverAddress)
         self.maxBodyBytes = maxBodyBytes
@@ -29,9 +33,21 @@ public final class APIHandler: HTTPHandler {
     }
 
     public func handle(_ request: HTTPRequest) -> HTTPReply {
+        handle(request, target: target(of: request))
+    }
+
+    /// What a request path addresses, or nil for a non-resource path (discovery, health, or a 404).
+    func target(of request: HTTPRequest) -> RequestTarget? {
+        let path = request.path
+        guard path.hasPrefix("/api/") || path.hasPrefix("/apis/") else { return nil }
+        return RequestTarget.parse(path, resources: registry.resources)
+    }
+
+    /// Serves `request`, whose path was already parsed into `target` (`MeteredHandler` parses it once for both).
+    func handle(_ request: HTTPRequest, target: RequestTarget?) -> HTTPReply {
         let pretty = OptionParsing.pretty(request)
         do {
-            return try route(request, pretty: pretty)
+            return try route(request, target: target, pretty: pretty)
         } catch {
             if error.code >= 500 {
                 logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)",
@@ -41,17 +57,14 @@ public final class APIHandler: HTTPHandler {
         }
     }
 
-    private func route(_ request: HTTPRequest, pretty: Bool) throws(StatusError) -> HTTPReply {
+    private func route(_ request: HTTPRequest, target: RequestTarget?, pretty: Bool) throws(StatusError) -> HTTPReply {
         if request.bodyTooLarge { throw .requestEntityTooLarge(limit: maxBodyBytes) }
-        let path = request.path
-        if path.hasPrefix("/api/") || path.hasPrefix("/apis/") {
-            if let target = RequestTarget.parse(path, resources: registry.resources) {
-                let accept = request.header("accept")
-                let yaml = YAMLResponse.preferred(accept)
-                guard yaml || ContentNegotiation.acceptsJSON(accept) else { throw .notAcceptable }
-                let reply = try handleResource(request, target: target, pretty: pretty)
-                return yaml && request.method == "GET" ? YAMLResponse.convert(reply) : reply
-            }
+        if let target {
+            let accept = request.header("accept")
+            let yaml = YAMLResponse.preferred(accept)
+            guard yaml || ContentNegotiation.acceptsJSON(accept) else { throw .notAcceptable }
+            let reply = try handleResource(request, target: target, pretty: pretty)
+            return yaml && request.method == "GET" ? YAMLResponse.convert(reply) : reply
         }
         return try handleNonResource(request, pretty: pretty)
     }
