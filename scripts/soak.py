@@ -13,7 +13,7 @@ It fails (exit 1) when
     history and caches fill), the largest RSS in the last third exceeds the largest in the first third by more
     than RSS_GROWTH_PERCENT percent plus RSS_SLACK_MIB (allocator noise).
 
-The server runs with --watch-history 20000 --watch-history-window 60, so its event history (which by design holds
+The server runs with --watch-history 5000 --watch-history-window 10, so its event history (which by design holds
 the last N events or the last W seconds, whichever is more) reaches its steady size within the warm-up instead of
 growing for the whole run. Knobs: SOAK_SECONDS, SAMPLE_SECONDS, WRITERS, LISTERS, WATCHERS, RING, OUT,
 SERVICEPLANE_BIN. Everything the script starts is stopped on exit; every request has a timeout.
@@ -193,7 +193,7 @@ def main() -> int:
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="serviceplane-soak-"))
     db = str(workdir / "soak.db")
     command = [BIN, "serve", "--bind-address", "127.0.0.1", "--port", "0", "--db", db, "--kubeconfig-out", "",
-               "--log-level", "warning", "--watch-history", "20000", "--watch-history-window", "60"]
+               "--log-level", "warning", "--watch-history", "5000", "--watch-history-window", "10"]
     log = open(workdir / "server.log", "wb")
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
                               start_new_session=True)

@@ -40,8 +40,10 @@ final class ConnectionGuard: Sendable {
     let refused = Atomic<Int>(0)
     private let connections = Mutex(Tracked())
     private let logger: Logger
-    nonisolated(unsafe) private let timer: any DispatchSourceTimer =
-        DispatchSource.makeTimerSource(queue: DispatchQueue(label: "serviceplane.http.connection-guard"))
+    /// The sweep timer, made by `start()`: a dispatch source released without ever being resumed crashes
+    /// libdispatch, and a daemon that fails to start never starts its guard. Written once by `start()` before the
+    /// daemon serves, read by `stop()` after: `RunningDaemon` calls them in that order from one thread.
+    nonisolated(unsafe) private var timer: (any DispatchSourceTimer)?
     private let sweeps = Atomic<Int>(0)
 
     /// The limits `ConnectionGuard` enforces.
@@ -72,14 +74,16 @@ final class ConnectionGuard: Sendable {
 
     /// Starts the once-a-second sweep.
     func start() {
-        timer.schedule(deadline: .now() + 1, repeating: 1.0, leeway: .milliseconds(200))
-        timer.setEventHandler { [weak self] in self?.sweep() }
-        timer.resume()
+        let made = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "serviceplane.http.connection-guard"))
+        made.schedule(deadline: .now() + 1, repeating: 1.0, leeway: .milliseconds(200))
+        made.setEventHandler { [weak self] in self?.sweep() }
+        made.resume()
+        timer = made
     }
 
     /// Stops the sweep (before the daemon stops).
     func stop() {
-        timer.cancel()
+        timer?.cancel()
     }
 
     /// The accept policy: false once even the overflow slots are taken.
