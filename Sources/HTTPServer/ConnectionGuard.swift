@@ -22,6 +22,8 @@ import Synchronization
 ///   response plus `idleTimeout`, on a kept-alive connection), the complete body within `bodyTimeout` of the
 ///   headers. A sweep once a second `shutdown(2)`s the sockets past their deadline; libmicrohttpd then sees the
 ///   end of the stream and closes the connection itself.
+/// - **Aborted streams closed.** A stream aborted for being too far behind (its client stopped reading) sits on
+///   a full socket that libmicrohttpd no longer reads from; the sweep shuts that socket down.
 /// - **Departed watchers noticed.** libmicrohttpd does not poll a suspended connection, so a client that leaves
 ///   an idle watch would be noticed only at the next event written to it. Every few seconds the sweep peeks at
 ///   each streaming socket (`MSG_PEEK`, non-blocking): end of file or an error aborts the stream.
@@ -155,8 +157,15 @@ final class ConnectionGuard: Sendable {
                     connection.disarm()
                     shutdown(connection.fd, Int32(SHUT_RDWR))
                     expired += 1
-                } else if checkStreams, let stream = connection.stream, Self.peerHasLeft(connection.fd) {
-                    departed.append(stream)
+                } else if let stream = connection.stream {
+                    if stream.isAborted {
+                        // An aborted stream whose socket is full (its client stopped reading) is never read from
+                        // again by libmicrohttpd, which would keep the connection until the idle timeout, if any.
+                        shutdown(connection.fd, Int32(SHUT_RDWR))
+                        expired += 1
+                    } else if checkStreams && Self.peerHasLeft(connection.fd) {
+                        departed.append(stream)
+                    }
                 }
             }
         }

@@ -43,6 +43,11 @@ public final class HTTPStream: @unchecked Sendable {
         state.withLock { $0.phase != .open }
     }
 
+    /// True once the stream was aborted (too far behind, or its client gone).
+    var isAborted: Bool {
+        state.withLock { $0.aborted }
+    }
+
     /// The number of bytes queued and not yet handed to the connection.
     public var bufferedBytes: Int {
         state.withLock { $0.bufferedBytes }

@@ -149,10 +149,15 @@ def test_per_client_connection_limit(tmp_path):
             sock.close()
 
 
-@pytest.mark.timeout(90)
-def test_a_watcher_that_never_reads_is_closed_and_memory_stays_bounded(tmp_path):
-    args = ("--idle-connection-timeout", "3", "--controllers", "")
-    with running_server(tmp_path, extra_args=args) as server:
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("args,megabytes", [
+    # No progress for 3 s: libmicrohttpd's inactivity timeout closes it.
+    (("--idle-connection-timeout", "3"), 9),
+    # No inactivity timeout at all: the 64 MiB bound on a watch's unsent bytes closes it.
+    (("--idle-connection-timeout", "0", "--watch-history", "100", "--watch-history-window", "0"), 80),
+], ids=["idle-timeout", "64MiB-bound"])
+def test_a_watcher_that_never_reads_is_closed_and_memory_stays_bounded(tmp_path, args, megabytes):
+    with running_server(tmp_path, extra_args=(*args, "--controllers", "")) as server:
         sock = connect(server, rcvbuf=4096)
         sock.sendall(b"GET " + services_path("default").encode() + b"?watch=1 HTTP/1.1\r\nHost: x\r\n\r\n")
         labels = dict(verb="WATCH", resource="services")
@@ -161,7 +166,7 @@ def test_a_watcher_that_never_reads_is_closed_and_memory_stays_bounded(tmp_path)
             assert time.monotonic() < deadline
             time.sleep(0.1)
         blob = "y" * 60_000
-        for index in range(150):  # ~9 MB of events the watcher never reads
+        for index in range(megabytes * 1_000_000 // 60_000):  # events the watcher never reads
             name = f"big-{index % 20}"
             assert server.put(services_path("default", name),
                               service(name, annotations={"blob": blob + str(index)})).status_code in (200, 201)
