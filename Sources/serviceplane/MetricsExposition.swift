@@ -61,51 +61,33 @@ final class MetricsExposition: Sendable {
         return buffer
     }
 
-    // The scrape-time metrics (computed: MetricNameDescriptor is not Sendable): kube-apiserver's names where it has one, `serviceplane_` where it has none.
+    // The scrape-time metrics: kube-apiserver's names where it has one, `serviceplane_` where it has none.
+    // (Computed: MetricNameDescriptor is not Sendable, so it cannot be a static constant.)
     static var storageObjects: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "apiserver", subsystem: "storage", metricName: "objects", unitName: "",
-        helpText: "Number of stored objects at the time of last check split by kind.")
+        describe("apiserver_storage_objects", "Number of stored objects at the time of last check split by kind.")
     }
     static var storageSize: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "apiserver", subsystem: "storage", metricName: "size", unitName: "bytes",
-        helpText: "Size of the SQLite database file and its -wal file in bytes.")
+        describe("apiserver_storage_size_bytes", "Size of the SQLite database file and its -wal file in bytes.")
     }
-    static var walSize: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "serviceplane", subsystem: "storage", metricName: "wal", unitName: "bytes",
-        helpText: "Size of the SQLite -wal file in bytes.")
-    }
+    static var walSize: MetricNameDescriptor { describe("serviceplane_storage_wal_bytes", "Size of the -wal file in bytes.") }
     static var compactions: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "serviceplane", subsystem: "storage", metricName: "compactions", unitName: "total",
-        helpText: "Event-log compaction passes that deleted rows.")
+        describe("serviceplane_storage_compactions_total", "Event-log compaction passes that deleted rows.")
     }
     static var compactedEvents: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "serviceplane", subsystem: "storage", metricName: "compacted_events", unitName: "total",
-        helpText: "Event rows deleted by compaction.")
+        describe("serviceplane_storage_compacted_events_total", "Event rows deleted by compaction.")
     }
     static var historyEvents: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "serviceplane", subsystem: "watch", metricName: "history_events", unitName: "",
-        helpText: "Events kept in memory for watches and paginated lists.")
+        describe("serviceplane_watch_history_events", "Events kept in memory for watches and paginated lists.")
     }
-    static var openConnections: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "serviceplane", subsystem: "http", metricName: "open_connections", unitName: "",
-        helpText: "Open HTTP connections.")
-    }
+    static var openConnections: MetricNameDescriptor { describe("serviceplane_http_open_connections", "Open HTTP connections.") }
     static var refusedConnections: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "serviceplane", subsystem: "http", metricName: "refused_connections", unitName: "total",
-        helpText: "Connections answered 429 for a connection limit.")
+        describe("serviceplane_http_refused_connections_total", "Connections answered 429 for a connection limit.")
     }
-    static var residentMemory: MetricNameDescriptor {
-        MetricNameDescriptor(
-        namespace: "process", subsystem: "resident", metricName: "memory", unitName: "bytes",
-        helpText: "Resident memory size in bytes.")
+    static var residentMemory: MetricNameDescriptor { describe("process_resident_memory_bytes", "Resident memory size in bytes.") }
+
+    /// A descriptor for a full metric name (the unit is part of the name already).
+    private static func describe(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// The sizes of the database file and its `-wal` (0 for `:memory:` or a missing file).
