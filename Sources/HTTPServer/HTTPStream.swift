@@ -8,7 +8,8 @@ import Synchronization
 /// `maxBufferedBytes` are waiting, the stream is aborted (the connection closes without a terminator).
 ///
 /// Disconnects: libmicrohttpd does not watch a suspended connection, so a client that goes away while the
-/// stream is idle is noticed at the next `write` (send periodic data, e.g. watch bookmarks, to notice sooner).
+/// stream is idle would be noticed only at the next `write`; `ConnectionGuard` peeks at every streaming socket
+/// every few seconds and aborts the streams whose client has gone.
 ///
 /// `@unchecked Sendable`: all mutable state is the `StreamState` inside `state`, a `Mutex`; `maxBufferedBytes`
 /// is immutable. libmicrohttpd is only called (resume, suspend) and callbacks only run after the lock is left.
