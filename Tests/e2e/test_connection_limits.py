@@ -40,6 +40,21 @@ def closed_by_server(sock: socket.socket, within: float) -> bool:
     return False
 
 
+def answered_or_closed(sock: socket.socket, within: float) -> bool:
+    """True when a request on `sock` is closed at once or answered 429 within `within` seconds: past every overflow
+    slot the accept policy closes the connection, but under load libmicrohttpd may accept it before it has counted
+    the last overflow connections, and then it is one of them (429). Either way the client is not left hanging."""
+    sock.settimeout(within)
+    try:
+        sock.sendall(HEALTHZ)
+        first = sock.recv(64)
+    except (BrokenPipeError, ConnectionResetError):
+        return True
+    except socket.timeout:
+        return False
+    return first == b"" or first.startswith(b"HTTP/1.1 429")
+
+
 def response_of(sock: socket.socket, request: bytes) -> tuple[int, dict[str, str], bytes]:
     sock.sendall(request)
     data = b""
@@ -133,7 +148,7 @@ def test_connections_over_the_limit_get_429_not_a_hang(tmp_path):
         overflow = [connect(server) for _ in range(16)]
         time.sleep(1)  # let libmicrohttpd accept them (see held_connection)
         beyond = connect(server)
-        assert closed_by_server(beyond, 3), "a connection past every slot hangs"
+        assert answered_or_closed(beyond, within=6), "a connection past every slot hangs"
         for sock in held + overflow:
             sock.close()
         deadline = time.monotonic() + 5
