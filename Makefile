@@ -6,6 +6,7 @@
 #   make venv    Python virtualenv for the end-to-end tests (.venv), rebuilt when requirements-test.txt changes
 #   make test    unit tests (swift test) + end-to-end tests (pytest Tests/e2e) against the release binary
 #   make bench   release build of serviceplane and serviceplane-bench, then scripts/bench.sh
+#   make soak    release build, then scripts/soak.py: 10 minutes of mixed load, RSS/-wal/db curve (SOAK_SECONDS=...)
 #   make clean   remove build outputs and the virtualenv
 #
 # Swift builds always run one after another: the machines have 2 cores and two concurrent
@@ -40,7 +41,7 @@ ARGS ?= --bind-address 127.0.0.1 --port 8080 --db serviceplane.db --kubeconfig-o
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS='-k crud -x'`.
 PYTEST_ARGS ?=
 
-.PHONY: deps build run venv test unit e2e bench clean
+.PHONY: deps build run venv test unit e2e bench soak clean
 
 deps:
 	@missing=""; \
@@ -92,5 +93,10 @@ bench: deps
 	$(SWIFT) build -c release --product serviceplane-bench
 	scripts/bench.sh
 
+# Soak: steady mixed load against the release binary; fails on RSS growth or any 5xx (scripts/soak.py).
+soak: venv
+	$(SWIFT) build -c release --product serviceplane
+	SERVICEPLANE_BIN="$(CURDIR)/$(RELEASE_BIN)" $(VENV)/bin/python scripts/soak.py
+
 clean:
-	rm -rf .build $(VENV) bench-out
+	rm -rf .build $(VENV) bench-out soak-out

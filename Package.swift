@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        // /metrics: the swift-metrics API in APIServer, the Prometheus text format in the binary (ARCHITECTURE.md).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries: module maps plus tiny inline shims. Only the wrapper targets import these.
@@ -34,14 +37,16 @@ let package = Package(
         .target(name: "Controllers", dependencies: ["Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "APIServer", dependencies: [
             "HTTPServer", "Registry", "Store", "KubeAPI", "JSON", .product(name: "Logging", package: "swift-log"),
-            .product(name: "Yams", package: "Yams"),
+            .product(name: "Yams", package: "Yams"), .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
 
         // Executables.
         .executableTarget(name: "serviceplane", dependencies: [
-            "APIServer", "Controllers", "Registry", "Store", "HTTPServer",
+            "APIServer", "Controllers", "Registry", "Store", "HTTPServer", "SQLite",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
         .executableTarget(name: "serviceplane-bench", dependencies: [
             "JSON", "HTTPServer",
@@ -56,7 +61,11 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "JSON", "KubeAPI"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "Store", "KubeAPI", "JSON"]),
         .testTarget(name: "ControllersTests", dependencies: ["Controllers", "Registry", "Store", "KubeAPI", "JSON"]),
-        .testTarget(name: "APIServerTests", dependencies: ["APIServer", "Registry", "Store", "HTTPServer", "KubeAPI", "JSON"]),
+        .testTarget(name: "APIServerTests", dependencies: [
+            "APIServer", "Registry", "Store", "HTTPServer", "KubeAPI", "JSON",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,12 +36,18 @@ extension APIHandler {
         let stream = HTTPStream(maxBufferedBytes: Self.watchBufferBytes)
         let session = WatchSession(stream: stream, info: info, allowBookmarks: allowBookmarks, deadline: now + timeout, now: now,
                                    lineCache: watchSessions.lineCache, tableEncoder: tableEncoder)
-        let subscription = try registry.watch(info, namespace: namespace, options: options) { event in session.emit(event) }
+        let eventsSent = metrics.watchEvents(resource: info.resource)
+        let subscription = try registry.watch(info, namespace: namespace, options: options) { event in
+            eventsSent.increment()
+            return session.emit(event)
+        }
         if let subscription {
             watchSessions.add(session)
+            let watchEnded = metrics.watchOpened(resource: info.resource)
             stream.onClose { [watchSessions] in
                 session.closed()
                 watchSessions.remove(session)
+                watchEnded()
             }
             session.attach(subscription)
         }

@@ -14,6 +14,12 @@ public final class APIHandler: HTTPHandler {
     let maxBodyBytes: Int
     /// Open watch streams, for their timeouts and bookmarks.
     let watchSessions: WatchSessions
+    /// Request and watch metrics (`MeteredHandler` records requests; watches record themselves).
+    public let metrics: APIMetrics
+    /// Renders every metric for `GET /metrics` (Prometheus text format); nil leaves `/metrics` a 404. Served here,
+    /// behind authentication, rather than in `MeteredHandler`, so `--token-auth-file` covers it as it covers the
+    /// API (kube-apiserver requires an authorized user for `/metrics` too).
+    let metricsExposition: (@Sendable () -> [UInt8])?
 
     /// Bearer-token authentication (`--token-auth-file`); nil lets every request in as anonymous.
     let authenticator: TokenAuthenticator?
@@ -24,9 +30,12 @@ public final class APIHandler: HTTPHandler {
     let controllerSync: (@Sendable (_ timeout: Double) -> Int64?)?
 
     public init(registry: Registry, serverAddress: String, maxBodyBytes: Int = 3 * 1024 * 1024,
-                controllerSync: (@Sendable (_ timeout: Double) -> Int64?)? = nil,
+                controllerSync: (@Sendable (_ timeout: Double) -> Int64?)? = nil, metrics: APIMetrics = .disabled,
+                metricsExposition: (@Sendable () -> [UInt8])? = nil,
                 authenticator: TokenAuthenticator? = nil, auditLog: AuditLog? = nil, logger: Logger) {
         self.registry = registry
+        self.metrics = metrics
+        self.metricsExposition = metricsExposition
         self.authenticator = authenticator
         self.auditLog = auditLog
         self.controllerSync = controllerSync
@@ -39,6 +48,18 @@ public final class APIHandler: HTTPHandler {
     /// Answers one request: authentication and authorization first (when `--token-auth-file` is on), then routing;
     /// every failure becomes a `Status`; the audit log (if any) records the outcome.
     public func handle(_ request: HTTPRequest) -> HTTPReply {
+        handle(request, target: target(of: request))
+    }
+
+    /// What a request path addresses, or nil for a non-resource path (discovery, health, or a 404).
+    func target(of request: HTTPRequest) -> RequestTarget? {
+        let path = request.path
+        guard path.hasPrefix("/api/") || path.hasPrefix("/apis/") else { return nil }
+        return RequestTarget.parse(path, resources: registry.resources)
+    }
+
+    /// Serves `request`, whose path was already parsed into `target` (`MeteredHandler` parses it once for both).
+    func handle(_ request: HTTPRequest, target: RequestTarget?) -> HTTPReply {
         let started = ContinuousClock.now
         let pretty = OptionParsing.pretty(request)
         let attributes = authenticator != nil || auditLog != nil ? RequestAttributes(request) : nil
@@ -51,7 +72,7 @@ public final class APIHandler: HTTPHandler {
                 user = authenticated
                 try ReadOnlyAuthorization.authorize(authenticated, attributes)
             }
-            reply = try route(request, pretty: pretty)
+            reply = try route(request, target: target, pretty: pretty)
         } catch {
             if error.code >= 500 {
                 logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.path)",
@@ -66,17 +87,14 @@ public final class APIHandler: HTTPHandler {
         return reply
     }
 
-    private func route(_ request: HTTPRequest, pretty: Bool) throws(StatusError) -> HTTPReply {
+    private func route(_ request: HTTPRequest, target: RequestTarget?, pretty: Bool) throws(StatusError) -> HTTPReply {
         if request.bodyTooLarge { throw .requestEntityTooLarge(limit: maxBodyBytes) }
-        let path = request.path
-        if path.hasPrefix("/api/") || path.hasPrefix("/apis/") {
-            if let target = RequestTarget.parse(path, resources: registry.resources) {
-                let accept = request.header("accept")
-                let yaml = YAMLResponse.preferred(accept)
-                guard yaml || ContentNegotiation.acceptsJSON(accept) else { throw .notAcceptable }
-                let reply = try handleResource(request, target: target, pretty: pretty)
-                return yaml && request.method == "GET" ? YAMLResponse.convert(reply) : reply
-            }
+        if let target {
+            let accept = request.header("accept")
+            let yaml = YAMLResponse.preferred(accept)
+            guard yaml || ContentNegotiation.acceptsJSON(accept) else { throw .notAcceptable }
+            let reply = try handleResource(request, target: target, pretty: pretty)
+            return yaml && request.method == "GET" ? YAMLResponse.convert(reply) : reply
         }
         return try handleNonResource(request, pretty: pretty)
     }
@@ -90,6 +108,14 @@ public final class APIHandler: HTTPHandler {
             return Responses.text("ok")
         case "/debug/controllers/sync":
             return try controllersSync(request, pretty: pretty)
+        case "/metrics":
+            if let metricsExposition {
+                guard request.method == "GET" || request.method == "HEAD" else { throw .methodNotAllowed }
+                metrics.publish()
+                return .buffered(HTTPResponse(
+                    status: 200, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                    body: metricsExposition()))
+            }
         case "/api", "/apis":
             if let reply = try aggregatedDiscovery(request, path: path) { return reply }
         case "/openapi/v3":

@@ -88,4 +88,25 @@ static inline const struct sockaddr *sp_mhd_client_address(struct MHD_Connection
     return info == NULL ? NULL : info->client_addr;
 }
 
+/* MHD_OPTION_NOTIFY_CONNECTION: connection opened/closed, with a per-connection context slot. */
+typedef void (*sp_mhd_notify_connection_callback)(void *cls, struct MHD_Connection *connection,
+                                                  void **socket_context, enum MHD_ConnectionNotificationCode code);
+static inline struct MHD_OptionItem sp_mhd_option_notify_connection(sp_mhd_notify_connection_callback callback,
+                                                                    void *cls) {
+    struct MHD_OptionItem item = { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t) callback, cls };
+    return item;
+}
+
+/* The context stored by the connection-notify callback for this connection, or NULL. */
+static inline void *sp_mhd_socket_context(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info == NULL ? NULL : info->socket_context;
+}
+
+/* The socket of a connection, or -1. */
+static inline int sp_mhd_connection_fd(struct MHD_Connection *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : info->connect_fd;
+}
+
 #endif /* SERVICEPLANE_CMICROHTTPD_SHIM_H */

@@ -13,6 +13,10 @@ final class ConnectionDispatcher: Sendable {
     let maxBodyBytes: Int
     /// Receives libmicrohttpd diagnostics and handler mistakes (never per-request logging).
     let logger: Logger
+    /// Connection limits, per-phase deadlines and departed-watcher detection.
+    let connectionGuard: ConnectionGuard
+    /// The answer to a request on a connection over a limit (429 with `Retry-After`, then close).
+    let refusal: HTTPResponse
     /// Requests between the URI-log and request-completed callbacks (includes open streams).
     let requestsInFlight = StripedCounter()
     /// Set when shutdown starts: new connections are refused, new streams are finished at once, responses say
@@ -24,9 +28,12 @@ final class ConnectionDispatcher: Sendable {
     private let lastDiagnostic = Mutex<String?>(nil)
 
     /// Creates a dispatcher for one daemon.
-    init(handler: any HTTPHandler, maxBodyBytes: Int, logger: Logger) {
+    init(handler: any HTTPHandler, maxBodyBytes: Int, connectionGuard: ConnectionGuard, refusal: HTTPResponse,
+         logger: Logger) {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
+        self.connectionGuard = connectionGuard
+        self.refusal = refusal
         self.logger = logger
     }
 
@@ -39,6 +46,11 @@ final class ConnectionDispatcher: Sendable {
     ) -> MHD_Result {
         if !context.headersRead {
             context.headersRead = true
+            if let tracked = context.connection {
+                // Over a limit: answer at once; libmicrohttpd closes a connection answered before its body.
+                if tracked.refused { return queue(refusal, on: connection) }
+                connectionGuard.headersReceived(tracked)
+            }
             collectHeaders(connection: connection, into: context)
             if let declared = context.declaredLength, declared > maxBodyBytes {
                 context.bodyTooLarge = true
@@ -73,11 +85,13 @@ final class ConnectionDispatcher: Sendable {
             peer: PeerAddress(sp_mhd_client_address(connection))
         )
         context.body = []
+        if let tracked = context.connection { connectionGuard.handlerStarted(tracked) }
         switch handler.handle(request) {
         case .buffered(let response):
             return queue(response, on: connection)
         case .stream(let status, let headers, let stream):
             context.stream = stream
+            if let tracked = context.connection { connectionGuard.streamOpened(stream, on: tracked) }
             return queue(stream, status: status, headers: headers, on: connection)
         }
     }
@@ -151,6 +165,9 @@ final class ConnectionDispatcher: Sendable {
     /// The request is over (its completion callback ran): forget its stream and tell the stream.
     func requestDidEnd(_ context: RequestContext) {
         requestsInFlight.add(-1)
+        if let tracked = context.connection {
+            connectionGuard.requestCompleted(tracked, hadStream: context.stream != nil)
+        }
         guard let stream = context.stream else { return }
         context.stream = nil
         _ = streams.withLock { $0.removeValue(forKey: ObjectIdentifier(stream)) }

@@ -12,8 +12,20 @@ extension HTTPServer {
         /// Seconds of inactivity after which a connection (e.g. an idle keep-alive one) is closed.
         /// Streams waiting for data are suspended and do not time out.
         public var connectionTimeoutSeconds: Int
-        /// The most simultaneous connections; more are refused at accept.
+        /// The most simultaneous connections. A few more are accepted only to be answered `refusalResponse`
+        /// and closed; past those, new connections are closed at accept (`ConnectionGuard`).
         public var connectionLimit: Int
+        /// The most simultaneous connections from one client IP address (0: no per-client limit); more are
+        /// answered `refusalResponse`.
+        public var perClientConnectionLimit: Int
+        /// Seconds a connection has to deliver complete request headers after connecting (after the previous
+        /// response plus `connectionTimeoutSeconds` on a kept-alive connection); 0 disables. Defeats slowloris,
+        /// which the inactivity timeout alone does not (every trickled byte restarts it).
+        public var requestHeaderTimeoutSeconds: Int
+        /// Seconds a request has to deliver its complete body after its headers; 0 disables.
+        public var requestBodyTimeoutSeconds: Int
+        /// The answer to a request on a connection over a limit; the connection closes after it.
+        public var refusalResponse: HTTPResponse
         /// libmicrohttpd's per-connection memory pool (request headers, read buffer, the write buffer streams
         /// fill). Its 32 KiB default is what an idle watch costs; 16 KiB holds any request kubectl or client
         /// libraries send and halves the memory of 10,000 open watches.
@@ -30,9 +42,19 @@ extension HTTPServer {
             connectionTimeoutSeconds: Int = 120,
             connectionLimit: Int = 10_000,
             connectionMemoryLimit: Int = 16 * 1024,
+            perClientConnectionLimit: Int = 0,
+            requestHeaderTimeoutSeconds: Int = 30,
+            requestBodyTimeoutSeconds: Int = 60,
+            refusalResponse: HTTPResponse = HTTPResponse(
+                status: 429, headers: [("Content-Type", "text/plain"), ("Retry-After", "1")],
+                body: Array("too many connections\n".utf8)),
             tls: TLSCredentials? = nil
         ) {
             self.tls = tls
+            self.perClientConnectionLimit = perClientConnectionLimit
+            self.requestHeaderTimeoutSeconds = requestHeaderTimeoutSeconds
+            self.requestBodyTimeoutSeconds = requestBodyTimeoutSeconds
+            self.refusalResponse = refusalResponse
             self.connectionMemoryLimit = connectionMemoryLimit
             self.bindAddress = bindAddress
             self.port = port
@@ -41,5 +63,15 @@ extension HTTPServer {
             self.connectionTimeoutSeconds = connectionTimeoutSeconds
             self.connectionLimit = connectionLimit
         }
+    }
+}
+
+extension HTTPServer.Configuration {
+    /// What `ConnectionGuard` enforces.
+    var guardLimits: ConnectionGuard.Limits {
+        ConnectionGuard.Limits(
+            connectionLimit: max(1, connectionLimit), perClientLimit: max(0, perClientConnectionLimit),
+            headerTimeout: max(0, requestHeaderTimeoutSeconds), bodyTimeout: max(0, requestBodyTimeoutSeconds),
+            idleTimeout: max(0, connectionTimeoutSeconds))
     }
 }

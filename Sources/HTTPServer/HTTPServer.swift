@@ -75,6 +75,15 @@ public final class HTTPServer: @unchecked Sendable {
         logger.info("HTTP server stopped", metadata: ["abandonedRequests": "\(abandoned)"])
     }
 
+    /// Runs `body` with the running daemon, or returns nil when the server is not running.
+    func withRunningDaemon<Result>(_ body: (RunningDaemon) -> Result) -> Result? {
+        let daemon = lifecycle.withLock { state -> RunningDaemon? in
+            guard case .running(let daemon) = state else { return nil }
+            return daemon
+        }
+        return daemon.map(body)
+    }
+
     /// Where the server is in its life.
     private enum Lifecycle {
         case idle

@@ -8,7 +8,8 @@ import Synchronization
 /// `maxBufferedBytes` are waiting, the stream is aborted (the connection closes without a terminator).
 ///
 /// Disconnects: libmicrohttpd does not watch a suspended connection, so a client that goes away while the
-/// stream is idle is noticed at the next `write` (send periodic data, e.g. watch bookmarks, to notice sooner).
+/// stream is idle would be noticed only at the next `write`; `ConnectionGuard` peeks at every streaming socket
+/// every few seconds and aborts the streams whose client has gone.
 ///
 /// `@unchecked Sendable`: all mutable state is the `StreamState` inside `state`, a `Mutex`; `maxBufferedBytes`
 /// is immutable. libmicrohttpd is only called (resume, suspend) and callbacks only run after the lock is left.
@@ -41,6 +42,11 @@ public final class HTTPStream: @unchecked Sendable {
     /// True once the stream accepts no more writes (finished, aborted, client gone or server shut down).
     public var isClosed: Bool {
         state.withLock { $0.phase != .open }
+    }
+
+    /// True once the stream was aborted (too far behind, or its client gone).
+    var isAborted: Bool {
+        state.withLock { $0.aborted }
     }
 
     /// The number of bytes queued and not yet handed to the connection.

@@ -13,6 +13,7 @@ import Logging
 //   RequestContext: passRetained in mhdRequestStarted  <-> release in mhdRequestCompleted
 //   HTTPStream:     passRetained in ConnectionDispatcher.queue(_:status:headers:on:) <-> mhdStreamResponseFreed
 //   ResponseBody:   passRetained in ResponseBody.makeResponse <-> mhdResponseBodyFreed
+//   TrackedConnection: passRetained in mhdConnectionNotify(STARTED) <-> release in mhdConnectionNotify(CLOSED)
 // (The dispatcher itself is retained by HTTPServer.start and released after MHD_stop_daemon.)
 
 /// Runs `body` with the daemon's dispatcher without retaining it: the dispatcher is shared by every pool
@@ -31,6 +32,9 @@ func mhdRequestStarted(
 ) -> UnsafeMutableRawPointer? {
     guard let cls else { return nil }
     let context = RequestContext()
+    if let connection, let tracked = sp_mhd_socket_context(connection) {
+        context.connection = Unmanaged<TrackedConnection>.fromOpaque(tracked).takeUnretainedValue()
+    }
     if let uri, let question = strchr(uri, Int32(UInt8(ascii: "?"))) {
         let query = UnsafePointer(question) + 1
         context.query = FormURLDecoding.parameters(UnsafeRawBufferPointer(start: query, count: strlen(query)))
@@ -50,11 +54,34 @@ func mhdRequestCompleted(
     withDispatcher(cls) { $0.requestDidEnd(context) }
 }
 
-/// The accept policy: once shutdown has begun, new connections are closed as soon as they are accepted.
+/// The accept policy: once shutdown has begun, or when even `ConnectionGuard`'s overflow slots are taken, new
+/// connections are closed as soon as they are accepted.
 func mhdAcceptPolicy(cls: UnsafeMutableRawPointer?, address: UnsafePointer<sockaddr>?, length: socklen_t) -> MHD_Result
 {
     guard let cls else { return .YES }
-    return withDispatcher(cls) { $0.shuttingDown.load(ordering: .relaxed) } ? .NO : .YES
+    return withDispatcher(cls) { !$0.shuttingDown.load(ordering: .relaxed) && $0.connectionGuard.admits() } ? .YES : .NO
+}
+
+/// MHD_OPTION_NOTIFY_CONNECTION: a connection opened (its `TrackedConnection` becomes the socket context) or is
+/// closing (its socket is still open; the record is dropped).
+func mhdConnectionNotify(
+    cls: UnsafeMutableRawPointer?, connection: OpaquePointer?, socketContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+    code: MHD_ConnectionNotificationCode
+) {
+    guard let cls, let socketContext else { return }
+    withDispatcher(cls) { dispatcher in
+        if code.rawValue == 0 {  // MHD_CONNECTION_NOTIFY_STARTED (CLOSED is 1)
+            guard let connection else { return }
+            let tracked = dispatcher.connectionGuard.connectionStarted(
+                fd: sp_mhd_connection_fd(connection),
+                client: ConnectionGuard.clientKey(sp_mhd_client_address(connection)))
+            socketContext.pointee = Unmanaged.passRetained(tracked).toOpaque()  // released below, at CLOSED
+        } else if let raw = socketContext.pointee {
+            socketContext.pointee = nil
+            let tracked = Unmanaged<TrackedConnection>.fromOpaque(raw).takeRetainedValue()  // from STARTED
+            dispatcher.connectionGuard.connectionClosed(tracked)
+        }
+    }
 }
 
 /// The access handler: libmicrohttpd calls it once for the headers, once per upload chunk, and once more at

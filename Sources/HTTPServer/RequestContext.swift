@@ -18,6 +18,8 @@ final class RequestContext {
     var bodyTooLarge = false
     /// The stream answering this request, so its connection's end can be reported to it.
     var stream: HTTPStream?
+    /// The connection's `ConnectionGuard` record (nil only if libmicrohttpd gave none).
+    var connection: TrackedConnection?
 
     /// Creates an empty context.
     init() {}

@@ -41,8 +41,10 @@ struct RunningDaemon: @unchecked Sendable {
             try tls.validate()
         }
         let (address, isIPv6) = try socketAddress(configuration.bindAddress, port: configuration.port)
+        let connectionGuard = ConnectionGuard(limits: configuration.guardLimits, logger: logger)
         let dispatcher = ConnectionDispatcher(
-            handler: handler, maxBodyBytes: configuration.maxBodyBytes, logger: logger)
+            handler: handler, maxBodyBytes: configuration.maxBodyBytes, connectionGuard: connectionGuard,
+            refusal: configuration.refusalResponse, logger: logger)
         let retained = Unmanaged.passRetained(dispatcher)  // released in stop() or below on failure
         let context = retained.toOpaque()
         let loggerContext = UnsafeMutablePointer<sp_mhd_logger>.allocate(capacity: 1)
@@ -53,10 +55,11 @@ struct RunningDaemon: @unchecked Sendable {
         if configuration.threadPoolSize > 1 {
             options.append(sp_mhd_option_value(.THREAD_POOL_SIZE, configuration.threadPoolSize))
         }
-        options.append(sp_mhd_option_value(.CONNECTION_LIMIT, max(1, configuration.connectionLimit)))
+        options.append(sp_mhd_option_value(.CONNECTION_LIMIT, max(1, connectionGuard.daemonConnectionLimit)))
         options.append(sp_mhd_option_value(.CONNECTION_MEMORY_LIMIT, max(4096, configuration.connectionMemoryLimit)))
         options.append(sp_mhd_option_value(.CONNECTION_TIMEOUT, max(0, configuration.connectionTimeoutSeconds)))
         options.append(sp_mhd_option_completed(mhdRequestCompleted, context))
+        options.append(sp_mhd_option_notify_connection(mhdConnectionNotify, context))
         options.append(sp_mhd_option_uri_log(mhdRequestStarted, context))
         options.append(sp_mhd_option_pointer(.SOCK_ADDR, address))
         let tlsStrings = configuration.tls.map { [strdup($0.privateKeyPEM)!, strdup($0.certificateChainPEM)!] } ?? []
@@ -84,6 +87,7 @@ struct RunningDaemon: @unchecked Sendable {
             throw HTTPServerError(
                 "could not start libmicrohttpd on \(configuration.bindAddress):\(configuration.port): \(reason)")
         }
+        connectionGuard.start()
         let port = sp_mhd_daemon_port(daemon)
         return RunningDaemon(
             daemon: daemon, dispatcher: dispatcher, port: port == 0 ? configuration.port : port,
@@ -93,6 +97,7 @@ struct RunningDaemon: @unchecked Sendable {
     /// Stops the worker threads, closes the listening socket and every connection (their completion callbacks run), then frees
     /// what the daemon borrowed.
     func stop() {
+        dispatcher.connectionGuard.stop()
         MHD_stop_daemon(daemon)
         retainedDispatcher.release()  // from start()
         loggerContext.deallocate()

@@ -38,7 +38,7 @@ struct StreamState {
     }
 
     private(set) var phase = Phase.open
-    private var aborted = false
+    private(set) var aborted = false
     private var chunks: [[UInt8]] = []
     private var head = 0
     private var headOffset = 0

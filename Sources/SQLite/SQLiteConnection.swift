@@ -6,7 +6,7 @@ import CSQLite
 /// A thin wrapper over the C API rather than GRDB (DESIGN.md decision 4: a point read in microseconds,
 /// a first build in seconds).
 public final class SQLiteConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// Statements by SQL text; prepared once, reset and reused.
     private var statementCache: [String: SQLiteStatement] = [:]
     public let path: String
@@ -71,8 +71,11 @@ public final class SQLiteConnection {
     }
 
     /// The value of a single-integer query such as `PRAGMA user_version`.
+    /// The statement is reset before returning: a statement left on a row keeps its read transaction, and in
+    /// WAL mode that pinned snapshot stops every checkpoint from restarting the log, which then grows for ever.
     public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try statement(sql)
+        defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.isNull(0) ? nil : statement.int64(0)
     }

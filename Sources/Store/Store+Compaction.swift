@@ -18,6 +18,7 @@ extension Store {
         let boundary = state.withLock { state -> Int64 in
             state.eventLog.trim(now: SystemClock.nowSeconds())
         }
+        var deletedTotal = 0
         while true {
             let deleted = writer.withLock { (writer: inout Writer) -> Int in
                 do {
@@ -34,7 +35,9 @@ extension Store {
                     return 0
                 }
             }
+            deletedTotal += deleted
             if deleted < Self.compactionBatch { break }
         }
+        compactionCounters.record(deleted: deletedTotal)
     }
 }

@@ -54,6 +54,8 @@ public final class Store: Sendable {
     let writer: Mutex<Writer>
     let logger: Logger
     let history: HistoryPolicy
+    /// What compaction has done, for `/metrics`.
+    let compactionCounters = CompactionCounters()
     /// Delivers committed events to subscribers, one commit after another.
     let fanout = DispatchQueue(label: "serviceplane.store.fanout")
     /// Fires event-log compaction of the SQLite table on its own queue, off the request path. Dispatch sources

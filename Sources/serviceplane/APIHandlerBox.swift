@@ -5,9 +5,9 @@ import Synchronization
 /// Lets the HTTP server start (and learn its port, which discovery reports) before the API handler exists.
 /// Until `install` runs, requests get 503; the lock guards the handler reference only.
 final class APIHandlerBox: HTTPHandler {
-    private let handler = Mutex<APIHandler?>(nil)
+    private let handler = Mutex<(any HTTPHandler)?>(nil)
 
-    func install(_ apiHandler: APIHandler) {
+    func install(_ apiHandler: any HTTPHandler) {
         handler.withLock { $0 = apiHandler }
     }
 

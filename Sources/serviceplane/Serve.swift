@@ -67,6 +67,21 @@ struct Serve: ParsableCommand {
     @Option(help: "Most simultaneous client connections (watches included); stay below the open-files limit.")
     var maxConnections: Int = 15_000
 
+    @Option(help: "Most simultaneous connections from one client IP address (0: no limit); more are answered 429.")
+    var maxConnectionsPerClient: Int = 12_000
+
+    @Option(help: "Seconds a client has to send complete request headers (defeats slowloris); 0 disables.")
+    var requestHeaderTimeout: Int = 30
+
+    @Option(help: "Seconds a client has to send a request body after its headers; 0 disables.")
+    var requestBodyTimeout: Int = 60
+
+    @Option(help: "Seconds an idle connection (no request, no bytes moving) stays open; 0 disables.")
+    var idleConnectionTimeout: Int = 120
+
+    @Option(help: "Seconds between WAL checkpoints that truncate the -wal file; 0 leaves it to SQLite.")
+    var walCheckpointInterval: Double = 30
+
     @Option(help: "Keep at least this many past events for watches and paginated lists.")
     var watchHistory: Int = 100_000
 
@@ -112,6 +127,10 @@ struct Serve: ParsableCommand {
         guard !(tlsSelfSigned && tlsCertFile != nil) else {
             throw ValidationError("--tls-self-signed and --tls-cert-file exclude each other")
         }
+        guard maxConnections >= 1, maxConnectionsPerClient >= 0, requestHeaderTimeout >= 0, requestBodyTimeout >= 0,
+              idleConnectionTimeout >= 0, walCheckpointInterval >= 0 else {
+            throw ValidationError("connection limits must be positive and timeouts not negative")
+        }
         guard watchHistory >= 1, watchHistoryWindow >= 0 else {
             throw ValidationError("--watch-history must be positive and --watch-history-window not negative")
         }
@@ -146,6 +165,15 @@ struct Serve: ParsableCommand {
         return made
     }
 
+    /// The HTTP server's limits and timeouts from the flags.
+    var httpConfiguration: HTTPServer.Configuration {
+        HTTPServer.Configuration(
+            bindAddress: bindAddress, port: port, threadPoolSize: threads, connectionTimeoutSeconds: idleConnectionTimeout,
+            connectionLimit: maxConnections, perClientConnectionLimit: maxConnectionsPerClient,
+            requestHeaderTimeoutSeconds: requestHeaderTimeout, requestBodyTimeoutSeconds: requestBodyTimeout,
+            refusalResponse: ConnectionRefusal.response)
+    }
+
     func run() throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
@@ -177,11 +205,12 @@ struct Serve: ParsableCommand {
         let repair = AllocationRepair(registry: registry)
         repair.run()
 
+        if db != ":memory:" { try store.limitWALSize() }
+
         let handler = APIHandlerBox()
-        let server = HTTPServer(
-            configuration: .init(bindAddress: bindAddress, port: port, threadPoolSize: threads,
-                                 connectionLimit: maxConnections, tls: security.tls),
-            handler: handler, logger: logger)
+        var configuration = httpConfiguration
+        configuration.tls = security.tls
+        let server = HTTPServer(configuration: configuration, handler: handler, logger: logger)
         let boundPort = try server.start()
         let address = "\(bindAddress):\(boundPort)"
         let url = "\(security.tls == nil ? "http" : "https")://\(address)"
@@ -190,16 +219,23 @@ struct Serve: ParsableCommand {
                                         logger: logger)
         try manager.start()
         defer { manager.stop() }
-        handler.install(APIHandler(registry: registry, serverAddress: address,
-                                   controllerSync: { timeout in manager.waitForSync(timeout: timeout) },
-                                   authenticator: security.authenticator, auditLog: security.auditLog, logger: logger))
+        let exposition = MetricsExposition(store: store, databasePath: db, server: server)
+        let apiHandler = APIHandler(registry: registry, serverAddress: address,
+                                    controllerSync: { timeout in manager.waitForSync(timeout: timeout) },
+                                    metrics: APIMetrics(factory: exposition.factory),
+                                    metricsExposition: { exposition.render() },
+                                    authenticator: security.authenticator, auditLog: security.auditLog, logger: logger)
+        handler.install(MeteredHandler(apiHandler))
         let maintenance = Maintenance(every: 10) {
             registry.reconcileKubernetesService(host: bindAddress, port: Int(boundPort))
         }
         let repairLoop = Maintenance(every: 180) { repair.run() }  // RepairServicesInterval
+        let checkpoints = db == ":memory:" || walCheckpointInterval == 0
+            ? nil : Maintenance(every: walCheckpointInterval) { store.checkpointWAL() }
         defer {
             maintenance.stop()
             repairLoop.stop()
+            checkpoints?.stop()
         }
         if !kubeconfigOut.isEmpty {
             try Kubeconfig.write(server: url, certificateAuthorityPEM: security.certificateAuthorityPEM,

@@ -7,6 +7,6 @@ struct ServicePlane: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serviceplane",
         abstract: "A mock Kubernetes control plane for Namespaces, Services, Pods and EndpointSlices.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self)
 }

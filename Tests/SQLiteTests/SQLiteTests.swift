@@ -66,3 +66,40 @@ import Testing
         #expect(select.bytes(1) == [0, 1, 2, 255])
     }
 }
+
+/// `SQLiteBackup`: a backup is a consistent copy; a restore refuses a database another connection has open.
+@Suite struct SQLiteBackupTests {
+    private func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("sqlite-backup-\(UUID().uuidString)-\(name)").path
+    }
+
+    @Test func backupCopiesAWALDatabaseWhileItIsOpenAndRestoreRefusesAnOpenOne() throws {
+        let source = temporaryPath("source.db")
+        let backup = temporaryPath("backup.db")
+        let target = temporaryPath("target.db")
+        let live = try SQLiteConnection(path: source)
+        try live.execute("PRAGMA journal_mode=WAL; CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2)")
+        try SQLiteBackup.backUp(database: source, to: backup)
+        #expect(throws: SQLiteError.self) { try SQLiteBackup.backUp(database: source, to: backup) }
+        #expect(try SQLiteBackup.integrityCheck(backup) == "ok")
+
+        // `live` has the source open: restoring over it must fail and leave it intact.
+        #expect(throws: SQLiteError.self) { try SQLiteBackup.restore(backup: backup, into: source) }
+        #expect(try live.scalarInt("SELECT count(*) FROM t") == 2)
+
+        try SQLiteBackup.restore(backup: backup, into: target)
+        let restored = try SQLiteConnection(path: target)
+        #expect(try restored.scalarInt("SELECT sum(a) FROM t") == 3)
+    }
+
+    @Test func scalarIntLeavesNoReadTransactionOpen() throws {
+        let path = temporaryPath("pinned.db")
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA journal_mode=WAL; CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+        _ = try connection.scalarInt("SELECT a FROM t")
+        // A read transaction left open would make another connection's TRUNCATE checkpoint report busy (1).
+        try connection.execute("INSERT INTO t VALUES (2)")
+        let other = try SQLiteConnection(path: path)
+        #expect(try other.scalarInt("PRAGMA wal_checkpoint(TRUNCATE)") == 0)
+    }
+}

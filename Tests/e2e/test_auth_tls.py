@@ -137,6 +137,15 @@ def test_requests_without_a_valid_token_get_401_status(tmp_path):
         assert srv.get("/api/v1/namespaces", headers={"Authorization": f"bearer {VIEWER_TOKEN}"}).status_code == 200
 
 
+def test_metrics_need_a_token_when_token_auth_is_on(tmp_path):
+    with running_server(tmp_path, token_args(tmp_path)) as srv:
+        assert_status(srv.get("/metrics"), 401, "Unauthorized", "Unauthorized")
+        for token in (ADMIN_TOKEN, VIEWER_TOKEN):  # scraping is a read, so read-only tokens may
+            resp = srv.get("/metrics", headers=bearer(token))
+            assert resp.status_code == 200, resp.text
+            assert "apiserver_request_total" in resp.text
+
+
 def test_watches_need_a_token_too(tmp_path):
     with running_server(tmp_path, token_args(tmp_path)) as srv:
         anonymous = WatchStream(srv.base_url, "/api/v1/namespaces", {"watch": "1"})
