@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [JSONBench.self])
 }
 
-/// JSON parse and serialize of a realistic Pod, against Foundation's JSONSerialization.
+/// JSON parse and serialize of a realistic Pod and a list of 100, against Foundation's JSONSerialization.
 struct JSONBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "json")
 
@@ -20,7 +20,11 @@ struct JSONBench: ParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds = 1.0
 
+    @Flag(help: "Print \"key value\" lines (median min max per measurement) for scripts/bench.sh.")
+    var keyValue = false
+
     func run() {
-        print(JSONBenchmark.run(rounds: rounds, secondsPerRound: seconds))
+        print(keyValue ? JSONBenchmark.keyValues(rounds: rounds, secondsPerRound: seconds)
+                       : JSONBenchmark.run(rounds: rounds, secondsPerRound: seconds))
     }
 }
