@@ -60,7 +60,7 @@ start_server run "$db_arg" $SERVER_ARGS
 
 # ctlload's own deadlines: setup 60 s, READY_DEADLINE_S after the creates, 5 s per flip direction
 echo "== T5: $SERVICES Services x $PODS_PER Pods ($ORDER), $CONNS connections, then $FLIPS readiness flips (db $DB)"
-LOAD_TIMEOUT=$((READY_DEADLINE_S + 300 + FLIPS * 12)) run_tool run "$WORK/ctlload" "$PORT" bench "$SERVICES" \
+LOAD_TIMEOUT=$((READY_DEADLINE_S + 300 + FLIPS * 12)) run_tool run env READY_DEADLINE_S="$READY_DEADLINE_S" "$WORK/ctlload" "$PORT" bench "$SERVICES" \
   "$PODS_PER" "$CONNS" "$ORDER" "$FLIPS" "$SERVER_PID"
 echo "server_rss_hwm_kb $(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo -)" >>"$WORK/results.txt"
 

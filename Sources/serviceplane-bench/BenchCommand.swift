@@ -23,7 +23,19 @@ struct JSONBench: ParsableCommand {
     @Flag(help: "Print \"key value\" lines (median min max per measurement) for scripts/bench.sh.")
     var keyValue = false
 
-    func run() {
+    @Option(help: "Profile one measurement (parse_ours, serialize_ours, ...) of one document (pod, podlist100): run only it, N times, and print nothing else; for valgrind --tool=callgrind.")
+    var profile: String?
+
+    @Option(help: "Calls made with --profile.")
+    var iterations = 1000
+
+    func run() throws {
+        if let profile {
+            guard JSONBenchmark.profile(profile, iterations: iterations) else {
+                throw ValidationError("--profile takes DOCUMENT.MEASUREMENT, e.g. pod.parse_ours")
+            }
+            return
+        }
         print(keyValue ? JSONBenchmark.keyValues(rounds: rounds, secondsPerRound: seconds)
                        : JSONBenchmark.run(rounds: rounds, secondsPerRound: seconds))
     }

@@ -67,6 +67,28 @@ enum JSONBenchmark {
         }
     }
 
+    /// Runs one measurement (`pod.parse_ours`, `podlist100.serialize_foundation`, ...) `iterations` times and nothing
+    /// else, so that a profiler (valgrind --tool=callgrind) sees only that work. False if there is no such measurement.
+    static func profile(_ name: String, iterations: Int) -> Bool {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let document = documents.first(where: { $0.name == parts[0] }),
+              let measurement = Measurement.allCases.first(where: { $0.key == parts[1] })
+        else { return false }
+        let bytes = Array(document.json.utf8)
+        let data = Data(bytes)
+        let value = try! JSON.parse(bytes)
+        let foundationValue = try! JSONSerialization.jsonObject(with: data)
+        for _ in 0..<max(1, iterations) {
+            switch measurement {
+            case .ourParse: sink(try! JSON.parse(bytes))
+            case .foundationParse: sink(try! JSONSerialization.jsonObject(with: data))
+            case .ourSerialize: sink(value.serialized())
+            case .foundationSerialize: sink(try! JSONSerialization.data(withJSONObject: foundationValue))
+            }
+        }
+        return true
+    }
+
     /// Runs the benchmark and returns the report text (several lines, no trailing newline).
     static func run(rounds: Int = 5, secondsPerRound: Double = 1.0) -> String {
         var lines: [String] = []
