@@ -1,7 +1,6 @@
 /*
- * A blocking HTTP/1.1 keep-alive client for the benchmark load generators (svcload, etcdload), plus the
- * CPU accounting they report next to their figures (server, load generator, rest of the machine = noise).
- * Include after bench_util.h; call http_target(PORT) once before the first request. Every socket
+ * A blocking HTTP/1.1 keep-alive client for the benchmark load generators (svcload, etcdload), with the
+ * /proc accounting (bench_proc.h) they report next to their figures. Include after bench_util.h; call http_target(PORT) once before the first request. Every socket
  * operation has a timeout (HTTP_IO_TIMEOUT_S, default 30 s).
  */
 #ifndef SERVICEPLANE_BENCH_HTTP_H
@@ -15,6 +14,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "bench_net.h"
+#include "bench_proc.h"
 
 #ifndef HTTP_IO_TIMEOUT_S
 #define HTTP_IO_TIMEOUT_S 30
@@ -32,23 +34,6 @@ static __attribute__((unused)) void http_target(int port) {
     http_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 }
 
-/* prints PREFIX_n, PREFIX_{p50,p99,max}_ms of the n values (sorted in place) */
-static __attribute__((unused)) void report_dist(const char *prefix, int64_t *v, size_t n) {
-    char key[128];
-    qsort(v, n, sizeof *v, cmp_i64);
-    snprintf(key, sizeof key, "%s_n", prefix);
-    kv(key, "%zu", n);
-    if (n == 0) return;
-    snprintf(key, sizeof key, "%s_p50_ms", prefix);
-    kv(key, "%.3f", ms(pct(v, n, 0.50)));
-    snprintf(key, sizeof key, "%s_p99_ms", prefix);
-    kv(key, "%.3f", ms(pct(v, n, 0.99)));
-    snprintf(key, sizeof key, "%s_max_ms", prefix);
-    kv(key, "%.3f", ms(v[n - 1]));
-}
-
-/* ---------------------------------------------------------------- blocking keep-alive client ---------- */
-
 struct hconn {
     int fd;
     char *buf;
@@ -62,19 +47,8 @@ struct resp {
 };
 
 static __attribute__((unused)) int hconnect(struct hconn *c) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = loopback_connect(&http_addr, HTTP_IO_TIMEOUT_S);
     if (fd < 0) return -1;
-    struct timeval tv = {HTTP_IO_TIMEOUT_S, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&http_addr, sizeof http_addr) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
     c->fd = fd;
     if (!c->buf) {
         c->cap = 1 << 16;
@@ -87,25 +61,6 @@ static __attribute__((unused)) int hconnect(struct hconn *c) {
 static __attribute__((unused)) void hclose(struct hconn *c) {
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
-}
-
-/* removes chunk framing in place; returns the decoded length or -1 */
-static __attribute__((unused)) long dechunk(char *p, size_t n) {
-    size_t in = 0, out = 0;
-    for (;;) {
-        char *end;
-        unsigned long sz = strtoul(p + in, &end, 16);
-        char *crlf = memmem(p + in, n - in, "\r\n", 2);
-        if (!crlf || end == p + in) return -1;
-        in = (size_t)(crlf - p) + 2;
-        if (sz == 0) break;
-        if (in + sz + 2 > n) return -1;
-        memmove(p + out, p + in, sz);
-        out += sz;
-        in += sz + 2;
-    }
-    p[out] = 0;
-    return (long)out;
 }
 
 /* Sends all n bytes; returns 0, or -1 with a message in err (the connection is then closed). */
@@ -223,41 +178,6 @@ static __attribute__((unused)) void status_message(const char *body, char *out, 
     snprintf(out, outlen, "%.200s", body);
     for (char *p = out; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
-}
-
-/* ---------------------------------------------------------------- CPU accounting ---------------------- */
-
-static __attribute__((unused)) long long proc_cpu_ticks(int pid) {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return -1;
-    unsigned long long ut = 0, st = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
-    return (long long)(ut + st);
-}
-
-/* busy ticks of the whole machine (all CPUs), from /proc/stat */
-static __attribute__((unused)) long long machine_busy_ticks(void) {
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return -1;
-    unsigned long long v[10] = {0};
-    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                     &v[5], &v[6], &v[7], &v[8], &v[9]);
-    fclose(f);
-    if (got < 4) return -1;
-    return (long long)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]); /* user nice system irq softirq steal */
-}
-
-static __attribute__((unused)) double self_cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 #endif

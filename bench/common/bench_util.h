@@ -61,4 +61,25 @@ static __attribute__((unused)) int64_t pct(const int64_t *v, size_t n, double p)
     return v[idx - 1];
 }
 
+/* Prints PREFIX_n and PREFIX_{min,p50,p90,p99,max} of the n values (sorted in place): milliseconds with the
+ * suffix _ms if they are nanosecond times (is_time), else plain counts. */
+static __attribute__((unused)) void report_stats(const char *prefix, int64_t *v, size_t n, int is_time) {
+    char key[128];
+    const char *u = is_time ? "_ms" : "";
+    qsort(v, n, sizeof *v, cmp_i64);
+    snprintf(key, sizeof key, "%s_n", prefix);
+    kv(key, "%zu", n);
+    if (n == 0) return;
+    const char *names[] = {"min", "p50", "p90", "p99", "max"};
+    int64_t vals[] = {v[0], pct(v, n, 0.50), pct(v, n, 0.90), pct(v, n, 0.99), v[n - 1]};
+    for (int i = 0; i < 5; i++) {
+        snprintf(key, sizeof key, "%s_%s%s", prefix, names[i], u);
+        if (is_time) kv(key, "%.3f", ms(vals[i]));
+        else kv(key, "%lld", (long long)vals[i]);
+    }
+}
+
+/* report_stats of nanosecond times */
+static __attribute__((unused)) void report_dist(const char *prefix, int64_t *v, size_t n) { report_stats(prefix, v, n, 1); }
+
 #endif

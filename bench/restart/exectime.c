@@ -29,21 +29,9 @@
 
 #define BENCH_NAME "exectime"
 #include "../common/bench_util.h"
+#include "../common/bench_proc.h"
 
 static pid_t child;
-
-static long proc_kb(const char *field) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)child);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    long v = -1;
-    size_t fl = strlen(field);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, fl) == 0 && line[fl] == ':') v = atol(line + fl + 1);
-    fclose(f);
-    return v;
-}
 
 /* one request on a new connection; 1 if the answer is 200 and contains expect, 0 otherwise */
 static int probe_once(int port, const char *path, const char *body, const char *expect) {
@@ -174,8 +162,8 @@ int main(int argc, char **argv) {
     }
     if (!child) return 1;
     if (settle_ms > 0) usleep((useconds_t)settle_ms * 1000);
-    kv("rss_kb", "%ld", proc_kb("VmRSS"));
-    kv("hwm_kb", "%ld", proc_kb("VmHWM"));
+    kv("rss_kb", "%ld", proc_status_kb((int)child, "VmRSS"));
+    kv("hwm_kb", "%ld", proc_status_kb((int)child, "VmHWM"));
     stop_child();
     return ready ? 0 : 1;
 }
