@@ -34,6 +34,14 @@ require_int() {
   done
 }
 
+# require_seconds NAME...: every named variable is a positive number of seconds (decimals allowed).
+require_seconds() {
+  local knob
+  for knob in "$@"; do
+    awk -v v="${!knob}" 'BEGIN { exit !(v ~ /^[0-9]*\.?[0-9]+$/ && v + 0 > 0) }' || die "$knob must be a positive number (is '${!knob}')"
+  done
+}
+
 require_tools() {
   local tool
   for tool in "$@"; do command -v "$tool" >/dev/null 2>&1 || die "$tool is required (run: make bench, which installs it)"; done
@@ -84,11 +92,21 @@ stop_pid() {
   return 1
 }
 
-# build_c NAME SRC [LIBS...]: gcc -O2 SRC into $WORK/NAME.
+# build_c NAME SRC [LIBS...]: gcc -O2 SRC into $WORK/NAME. With BENCH_TOOLS_DIR (scripts/bench.sh sets it, so
+# that one `make bench` compiles each program once), the binary is built there, reused while it is newer than its
+# source and bench/common/*.h, and copied into $WORK.
 build_c() {
-  local name="$1" src="$2"
+  local name="$1" src="$2" cached
   shift 2
   [ -f "$src" ] || die "$src not found"
+  if [ -n "${BENCH_TOOLS_DIR:-}" ] && [ -d "$BENCH_TOOLS_DIR" ]; then
+    cached="$BENCH_TOOLS_DIR/$name"
+    if [ ! -x "$cached" ] || [ -n "$(find "$src" bench/common -newer "$cached" -name '*.[ch]' 2>/dev/null | head -n 1)" ]; then
+      gcc -O2 -Wall -o "$cached.tmp" "$src" "$@" && mv "$cached.tmp" "$cached" || die "could not build $src"
+    fi
+    cp "$cached" "$WORK/$name"
+    return 0
+  fi
   gcc -O2 -Wall -o "$WORK/$name" "$src" "$@" || die "could not build $src"
 }
 
@@ -222,9 +240,15 @@ table_row() {
 # save_results: results.txt to $OUT_DIR/$BENCH_NAME.txt.
 save_results() { cp "$WORK/results.txt" "$OUT_DIR/$BENCH_NAME.txt"; }
 
-# free_port: a TCP port nobody listens on right now (for etcd, which cannot take port 0 and report it).
+# free_port: a TCP port nobody listens on right now on 127.0.0.1 (for etcd, which cannot take port 0 and report
+# it): a random one of 20000-59999 that refuses a connection, tried at most 50 times.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  local i p
+  for i in $(seq 1 50); do
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+  done
+  die "no free port found"
 }
 
 # etcd_args DATADIR CLIENT_PORT PEER_PORT: the command line of a one-member etcd on loopback.

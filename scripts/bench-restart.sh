@@ -14,7 +14,7 @@
 #       alternating with the C HTTP anchor's exec -> READY (the floor: a process start and a listening socket);
 #       idle RSS after 0.5 s. Goals: READY <= 50 ms after exec; idle RSS <= 30 MB.
 #
-# Knobs: WORKLOADS="T6 T7" ROUNDS=3 (QUICK=1: 2) T6_PODS=100000 (QUICK: 3000) T7_RUNS=20 (QUICK: 5) BIN_DIR OUT_DIR
+# Knobs: WORKLOADS="T6 T7" ROUNDS=3 (QUICK=1: 2) T6_PODS=100000 (QUICK: 2000) T7_RUNS=20 (QUICK: 4) BIN_DIR OUT_DIR
 set -euo pipefail
 # shellcheck source=scripts/bench-lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
@@ -22,8 +22,8 @@ bench_init bench-restart
 
 WORKLOADS="${WORKLOADS:-T6 T7}"
 ROUNDS="${ROUNDS:-$(quick 2 3)}"
-T6_PODS="${T6_PODS:-$(quick 3000 100000)}"
-T7_RUNS="${T7_RUNS:-$(quick 5 20)}"
+T6_PODS="${T6_PODS:-$(quick 2000 100000)}"
+T7_RUNS="${T7_RUNS:-$(quick 4 20)}"
 require_int ROUNDS T6_PODS T7_RUNS
 require_tools gcc curl python3 timeout
 

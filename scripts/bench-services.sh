@@ -22,7 +22,7 @@
 # Goals are marked ok/MISS; a missed goal does not fail the script, a phase that could not run does.
 #
 # Usage: scripts/bench-services.sh   (after `make bench` built .build/release/serviceplane)
-# Knobs (environment): ROUNDS=3 SERVICES=2000 CONCURRENCY=16 ANCHOR_SECONDS=3 (QUICK=1: 1 round of 300, 1 s) DURABILITY=normal
+# Knobs (environment): ROUNDS=3 SERVICES=2000 CONCURRENCY=16 ANCHOR_SECONDS=3 (QUICK=1: 1 round of 300, 0.5 s) DURABILITY=normal
 #                      FILL_RACE_CREATES=300 SKIP_THROUGHPUT=1 SKIP_FILL=1 BIN_DIR=.build/release OUT_DIR=bench-out
 #                      SERVER_ARGS= (extra serve arguments, e.g. "--controllers namespace")
 # Everything it starts is killed on exit; every step has a time limit.
@@ -34,7 +34,7 @@ bench_init bench-services
 ROUNDS="${ROUNDS:-$(quick 1 3)}"
 SERVICES="${SERVICES:-$(quick 300 2000)}"
 CONCURRENCY="${CONCURRENCY:-16}"
-ANCHOR_SECONDS="${ANCHOR_SECONDS:-$(quick 1 3)}"
+ANCHOR_SECONDS="${ANCHOR_SECONDS:-$(quick 0.5 3)}"
 DURABILITY="${DURABILITY:-normal}"
 FILL_RACE_CREATES="${FILL_RACE_CREATES:-300}"
 SERVER_ARGS="${SERVER_ARGS:-}"
@@ -46,7 +46,8 @@ FILL_EXPECTED=253     # 256 addresses - network - broadcast - 10.96.0.1 (the kub
 
 require_tools gcc python3 awk timeout readlink
 [ -f "$SRC_DIR/verify_services.py" ] || die "$SRC_DIR/verify_services.py not found"
-require_int ROUNDS SERVICES CONCURRENCY ANCHOR_SECONDS FILL_RACE_CREATES
+require_int ROUNDS SERVICES CONCURRENCY FILL_RACE_CREATES
+require_seconds ANCHOR_SECONDS
 case "$DURABILITY" in normal|full) ;; *) die "DURABILITY must be normal or full" ;; esac
 # 2768 node ports in the default range: every Service of a round needs one
 [ "$SERVICES" -le 2700 ] || die "SERVICES must be <= 2700 (the default node port range has 2768 ports)"

@@ -13,7 +13,7 @@
 # Goals: at FULL >= 1.5x etcd's puts/s at c=1 and >= 1.0x at c=16; at NORMAL (c=16) >= 0.5x the single-row
 # SQLite ceiling.
 #
-# Knobs: ROUNDS=3 (QUICK=1: 2) T3_C1=500 T3_C16=2000 (QUICK: 100, 300) ANCHOR_SECONDS=3 (QUICK: 1)
+# Knobs: ROUNDS=3 (QUICK=1: 2) T3_C1=500 T3_C16=2000 (QUICK: 50, 200) ANCHOR_SECONDS=3 (QUICK: 0.5)
 #        VALUE_BYTES=1024 BIN_DIR OUT_DIR
 set -euo pipefail
 # shellcheck source=scripts/bench-lib.sh
@@ -21,11 +21,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 bench_init bench-store
 
 ROUNDS="${ROUNDS:-$(quick 2 3)}"
-T3_C1="${T3_C1:-$(quick 100 500)}"
-T3_C16="${T3_C16:-$(quick 300 2000)}"
-ANCHOR_SECONDS="${ANCHOR_SECONDS:-$(quick 1 3)}"
+T3_C1="${T3_C1:-$(quick 50 500)}"
+T3_C16="${T3_C16:-$(quick 200 2000)}"
+ANCHOR_SECONDS="${ANCHOR_SECONDS:-$(quick 0.5 3)}"
 VALUE_BYTES="${VALUE_BYTES:-1024}"
-require_int ROUNDS T3_C1 T3_C16 ANCHOR_SECONDS VALUE_BYTES
+require_int ROUNDS T3_C1 T3_C16 VALUE_BYTES
+require_seconds ANCHOR_SECONDS
 require_tools gcc etcd curl python3 timeout
 
 build_c svcload bench/services/svcload.c -lpthread

@@ -25,7 +25,7 @@
 #
 # Usage: scripts/bench-watch.sh   (after `make bench` built .build/release/serviceplane)
 # Knobs (environment): ROUNDS=3 FANOUT_WATCHERS="100 1000" FANOUT_CREATES=1000 SCALE_WATCHERS=10000
-#                      (QUICK=1: 2 rounds, 100 creates, 1000 idle watchers) GET_SAMPLES=200 VALUE_BYTES=1024
+#                      (QUICK=1: 2 rounds, 50 creates, 1000 idle watchers) GET_SAMPLES=200 VALUE_BYTES=1024
 #                      MAX_CONNECTIONS=15000 BIN_DIR=.build/release OUT_DIR=bench-out SKIP_SCALE=1 SKIP_FANOUT=1
 #                      SERVER_ARGS= (extra serve arguments, e.g. "--controllers namespace": no pod status updates)
 # Everything it starts is killed on exit; every step has a time limit.
@@ -35,7 +35,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 ROUNDS="${ROUNDS:-$(quick 2 3)}"
 FANOUT_WATCHERS="${FANOUT_WATCHERS:-100 1000}"
-FANOUT_CREATES="${FANOUT_CREATES:-$(quick 100 1000)}"
+FANOUT_CREATES="${FANOUT_CREATES:-$(quick 50 1000)}"
 SCALE_WATCHERS="${SCALE_WATCHERS:-$(quick 1000 10000)}"
 GET_SAMPLES="${GET_SAMPLES:-200}"
 VALUE_BYTES="${VALUE_BYTES:-1024}"

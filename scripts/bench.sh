@@ -35,6 +35,10 @@ done
 [ -x "$SERVICEPLANE" ] || { echo "bench: $SERVICEPLANE not built (run: make bench)" >&2; exit 1; }
 mkdir -p "$OUT_DIR"
 : >"$OUT_DIR/table.tsv"
+# the C anchors and load generators, compiled once for all the scripts (see build_c in bench-lib.sh)
+BENCH_TOOLS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/serviceplane-bench-tools.XXXXXX")"
+export BENCH_TOOLS_DIR
+trap 'rm -rf "$BENCH_TOOLS_DIR"' EXIT
 STARTED=$SECONDS
 FAILED=""
 
