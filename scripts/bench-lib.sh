@@ -240,12 +240,16 @@ table_row() {
 # save_results: results.txt to $OUT_DIR/$BENCH_NAME.txt.
 save_results() { cp "$WORK/results.txt" "$OUT_DIR/$BENCH_NAME.txt"; }
 
-# free_port: a TCP port nobody listens on right now on 127.0.0.1 (for etcd, which cannot take port 0 and report
-# it): a random one of 20000-59999 that refuses a connection, tried at most 50 times.
+# free_port: a TCP port for etcd (which cannot take port 0 and report it): a random one below the kernel's
+# ephemeral range (so no outgoing connection holds it; 10000-32767 on Debian), on which nothing accepts a
+# connection on 127.0.0.1; at most 50 tries.
 free_port() {
-  local i p
+  local i p low=32768 span
+  read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+  span=$(( low - 10000 ))
+  [ "$span" -gt 1000 ] || die "the ephemeral port range starts at $low: no room for fixed ports below it"
   for i in $(seq 1 50); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    p=$(( 10000 + (RANDOM * 32768 + RANDOM) % span ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   die "no free port found"
