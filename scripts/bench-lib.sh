@@ -102,7 +102,8 @@ build_c() {
   if [ -n "${BENCH_TOOLS_DIR:-}" ] && [ -d "$BENCH_TOOLS_DIR" ]; then
     cached="$BENCH_TOOLS_DIR/$name"
     if [ ! -x "$cached" ] || [ -n "$(find "$src" bench/common -newer "$cached" -name '*.[ch]' 2>/dev/null | head -n 1)" ]; then
-      gcc -O2 -Wall -o "$cached.tmp" "$src" "$@" && mv "$cached.tmp" "$cached" || die "could not build $src"
+      gcc -O2 -Wall -o "$cached.tmp" "$src" "$@" || die "could not build $src"
+      mv "$cached.tmp" "$cached"
     fi
     cp "$cached" "$WORK/$name"
     return 0
@@ -144,6 +145,7 @@ start_server() {
   SERVER_PID=$!
   track_pid "$SERVER_PID"
   URL="$(wait_ready "$WORK/$name.server.out" "$SERVER_PID" "serviceplane ($name)")" || die "serviceplane ($name) did not start"
+  # shellcheck disable=SC2034  # PORT is for the callers
   PORT="${URL##*:}"
   # RSS and CPU are read from /proc/$SERVER_PID: make sure it is the server itself, not a wrapper.
   exe="$(readlink "/proc/$SERVER_PID/exe" || true)"
@@ -269,7 +271,7 @@ start_etcd() {
   require_tools etcd
   ETCD_PORT="$(free_port)"
   peer="$(free_port)"
-  # shellcheck disable=SC2046  # the command line is split on purpose
+  # shellcheck disable=SC2046,SC2091  # the command line is split on purpose
   $(etcd_args "$dir" "$ETCD_PORT" "$peer") >"$WORK/$name.etcd.log" 2>&1 </dev/null &
   ETCD_PID=$!
   track_pid "$ETCD_PID"
