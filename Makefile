@@ -5,7 +5,9 @@
 #   make run     deps + build, then run the server in the foreground (override ARGS=...)
 #   make venv    Python virtualenv for the end-to-end tests (.venv), rebuilt when requirements-test.txt changes
 #   make test    unit tests (swift test) + end-to-end tests (pytest Tests/e2e) against the release binary
-#   make bench   release build of serviceplane and serviceplane-bench, then scripts/bench.sh
+#   make bench   installs the benchmark's own Debian packages (etcd), release build of serviceplane and
+#                serviceplane-bench, then scripts/bench.sh: every workload against its anchor, one table.
+#                make bench QUICK=1 (under 2 minutes) / WORKLOADS="T1 T3" / ROUNDS=5 / T6_PODS=20000 ...
 #   make soak    release build, then scripts/soak.py: 10 minutes of mixed load, RSS/-wal/db curve (SOAK_SECONDS=...)
 #   make clean   remove build outputs and the virtualenv
 #
@@ -33,7 +35,30 @@ RELEASE_BIN := .build/release/serviceplane
 # Debian packages: C libraries for the build (GnuTLS for --tls-self-signed), wrk/curl/openssl/venv for tests and
 # the benchmark.
 APT_PACKAGES := libmicrohttpd-dev libsqlite3-dev libgnutls28-dev wrk curl openssl python3-venv
+# Only `make bench` needs these: etcd 3.4 (bookworm's etcd-server) is the peer anchor, gcc builds the C anchors
+# and load generators. `make deps` / `make test` stay free of them.
+BENCH_APT_PACKAGES := etcd-server gcc libc6-dev
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# install_missing LABEL PACKAGES: apt-get install of those not installed yet.
+define install_missing
+	@missing=""; \
+	for pkg in $(2); do \
+	  if ! dpkg -s "$$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then missing="$$missing $$pkg"; fi; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "$(1): installing$$missing"; \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else \
+	  echo "$(1): all present ($(2))"; \
+	fi
+endef
+
+# Benchmark knobs given to make (`make bench QUICK=1 WORKLOADS="T1 T3"`) reach scripts/bench.sh.
+BENCH_KNOBS := QUICK WORKLOADS ROUNDS DURATION T2_PODS T3_C1 T3_C16 FANOUT_CREATES FANOUT_WATCHERS SCALE_WATCHERS \
+               SERVICES PODS_PER FLIPS T6_PODS T7_RUNS ANCHOR_SECONDS JSON_SECONDS OUT_DIR
+export $(foreach knob,$(BENCH_KNOBS),$(if $(filter command line,$(origin $(knob))),$(knob)))
 
 # Default arguments for `make run`; override with `make run ARGS='--port 8080 --db :memory: ...'`.
 ARGS ?= --bind-address 127.0.0.1 --port 8080 --db serviceplane.db --kubeconfig-out kubeconfig --log-level info
@@ -41,20 +66,13 @@ ARGS ?= --bind-address 127.0.0.1 --port 8080 --db serviceplane.db --kubeconfig-o
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS='-k crud -x'`.
 PYTEST_ARGS ?=
 
-.PHONY: deps build run venv test unit e2e bench soak clean
+.PHONY: deps bench-deps build run venv test unit e2e bench soak clean
 
 deps:
-	@missing=""; \
-	for pkg in $(APT_PACKAGES); do \
-	  if ! dpkg -s "$$pkg" 2>/dev/null | grep -q '^Status: install ok installed'; then missing="$$missing $$pkg"; fi; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "deps: installing$$missing"; \
-	  $(SUDO) apt-get update; \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
-	else \
-	  echo "deps: all present ($(APT_PACKAGES))"; \
-	fi
+	$(call install_missing,deps,$(APT_PACKAGES))
+
+bench-deps:
+	$(call install_missing,bench-deps,$(BENCH_APT_PACKAGES))
 
 build:
 	$(SWIFT) build -c release --product serviceplane
@@ -88,7 +106,7 @@ test: deps venv
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory e2e
 
-bench: deps
+bench: deps bench-deps
 	$(SWIFT) build -c release --product serviceplane
 	$(SWIFT) build -c release --product serviceplane-bench
 	scripts/bench.sh

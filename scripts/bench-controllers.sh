@@ -22,147 +22,56 @@
 # Goals are marked ok/MISS; a missed goal does not fail the script, a phase that could not run does.
 #
 # Usage: scripts/bench-controllers.sh   (after `make bench` built .build/release/serviceplane)
-# Knobs (environment): SERVICES=1000 PODS_PER=10 CONNS=8 ORDER=grouped (or spread) FLIPS=100
+# Knobs (environment): SERVICES=1000 PODS_PER=10 CONNS=8 ORDER=grouped (or spread) FLIPS=100 (QUICK=1: 100 Services, 20 flips)
 #                      READY_DEADLINE_S=900 (after the last Pod create: every Pod Ready and every slice correct)
 #                      DB=:memory: (or "file": a temp-file database) SERVER_ARGS= BIN_DIR=.build/release OUT_DIR=bench-out
 # Everything it starts is killed on exit; every step has a time limit.
 set -euo pipefail
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+bench_init bench-controllers
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-SERVICES="${SERVICES:-1000}"
+SERVICES="${SERVICES:-$(quick 100 1000)}"
 PODS_PER="${PODS_PER:-10}"
 CONNS="${CONNS:-8}"
 ORDER="${ORDER:-grouped}"
-FLIPS="${FLIPS:-100}"
+FLIPS="${FLIPS:-$(quick 20 100)}"
 READY_DEADLINE_S="${READY_DEADLINE_S:-900}"
 DB="${DB:-:memory:}"
 SERVER_ARGS="${SERVER_ARGS:-}"
-BIN_DIR="${BIN_DIR:-.build/release}"
-OUT_DIR="${OUT_DIR:-bench-out}"
-SERVICEPLANE="$BIN_DIR/serviceplane"
 SRC_DIR="bench/controllers"
-READY_TIMEOUT=10      # seconds a server gets to print READY
-STOP_TIMEOUT=10       # seconds a server gets to exit after SIGTERM
 VERIFY_TIMEOUT=300    # seconds for verify_slices.py
 
-die() { echo "bench-controllers: $*" >&2; exit 1; }
-
-for tool in gcc python3 awk timeout readlink; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
-done
-for f in ctlload.c verify_slices.py; do
-  [ -f "$SRC_DIR/$f" ] || die "$SRC_DIR/$f not found"
-done
-[ -x "$SERVICEPLANE" ] || die "$SERVICEPLANE not built (run: make bench)"
-for knob in SERVICES PODS_PER CONNS READY_DEADLINE_S; do
-  case "${!knob}" in ''|*[!0-9]*|0) die "$knob must be a positive integer" ;; esac
-done
+require_tools gcc python3 awk timeout readlink
+[ -f "$SRC_DIR/verify_slices.py" ] || die "$SRC_DIR/verify_slices.py not found"
+require_int SERVICES PODS_PER CONNS READY_DEADLINE_S
 case "$FLIPS" in ''|*[!0-9]*) die "FLIPS must be a non-negative integer" ;; esac
 case "$ORDER" in grouped|spread) ;; *) die "ORDER must be grouped or spread" ;; esac
 case "$DB" in :memory:|file) ;; *) die "DB must be :memory: or file" ;; esac
 [ "$PODS_PER" -le 100 ] || die "PODS_PER must be <= 100 (one slice per Service)"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/serviceplane-bench-controllers.XXXXXX")"
-SERVER_PID=""
-LOAD_PID=""
-
-# stop_pid PID: SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL; returns 0 if it exited on SIGTERM in time and
-# sets STOP_STATUS to its exit status.
-STOP_STATUS=0
-stop_pid() {
-  local pid="$1" i
-  STOP_STATUS=0
-  if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; fi
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || STOP_STATUS=$?
-  return 1
-}
-
-cleanup() {
-  local status=$?
-  # LOAD_PID is `timeout`, which passes SIGTERM on to ctlload
-  [ -n "$LOAD_PID" ] && { stop_pid "$LOAD_PID" || true; }
-  [ -n "$SERVER_PID" ] && { stop_pid "$SERVER_PID" || true; }
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-echo "== building $SRC_DIR/ctlload.c"
-gcc -O2 -Wall -o "$WORK/ctlload" "$SRC_DIR/ctlload.c" -lpthread
-cp "$SERVICEPLANE" "$WORK/serviceplane"
-: >"$WORK/results.txt"
-echo "cpus $(nproc)" >>"$WORK/results.txt"
+build_c ctlload "$SRC_DIR/ctlload.c" -lpthread
+private_server_copy
 
 db_arg=":memory:"
 [ "$DB" = file ] && db_arg="$WORK/serviceplane.db"
 # shellcheck disable=SC2086  # SERVER_ARGS is split on purpose
-"$WORK/serviceplane" serve --bind-address 127.0.0.1 --port 0 --db "$db_arg" --kubeconfig-out '' --log-level info \
-  $SERVER_ARGS >"$WORK/server.out" 2>"$WORK/server.err" </dev/null &
-SERVER_PID=$!
-deadline=$((SECONDS + READY_TIMEOUT))
-PORT=""
-while [ "$SECONDS" -le "$deadline" ]; do
-  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.err" >&2; die "serviceplane exited before READY"; }
-  line="$(head -n 1 "$WORK/server.out" 2>/dev/null || true)"
-  case "$line" in "READY http://"*) PORT="${line##*:}"; break ;; esac
-  sleep 0.05
-done
-[ -n "$PORT" ] || die "serviceplane printed no READY line within ${READY_TIMEOUT}s"
-exe="$(readlink "/proc/$SERVER_PID/exe" || true)"
-[ "$exe" = "$(readlink -f "$WORK/serviceplane")" ] || die "pid $SERVER_PID is $exe, not $WORK/serviceplane"
+start_server run "$db_arg" $SERVER_ARGS
 
 # ctlload's own deadlines: setup 60 s, READY_DEADLINE_S after the creates, 5 s per flip direction
-load_limit=$((READY_DEADLINE_S + 300 + FLIPS * 12))
-echo "== $SERVICES Services x $PODS_PER Pods ($ORDER), $CONNS connections, then $FLIPS readiness flips (db $DB; limit ${load_limit}s)"
-rc=0
-READY_DEADLINE_S="$READY_DEADLINE_S" timeout --kill-after=5 "$load_limit" "$WORK/ctlload" "$PORT" bench "$SERVICES" \
-  "$PODS_PER" "$CONNS" "$ORDER" "$FLIPS" "$SERVER_PID" >"$WORK/ctlload.txt" 2>"$WORK/ctlload.err" &
-LOAD_PID=$!
-wait "$LOAD_PID" || rc=$?
-LOAD_PID=""
-if [ -s "$WORK/ctlload.err" ]; then sed "s/^/  [ctlload] /" "$WORK/ctlload.err" >&2; fi
-[ "$rc" -eq 0 ] || { cat "$WORK/ctlload.txt" >&2; die "ctlload exited with status $rc"; }
-awk 'NF >= 2 { k = $1; $1 = ""; sub(/^ /, ""); print "run." k, $0 }' "$WORK/ctlload.txt" >>"$WORK/results.txt"
+echo "== T5: $SERVICES Services x $PODS_PER Pods ($ORDER), $CONNS connections, then $FLIPS readiness flips (db $DB)"
+LOAD_TIMEOUT=$((READY_DEADLINE_S + 300 + FLIPS * 12)) run_tool run env READY_DEADLINE_S="$READY_DEADLINE_S" "$WORK/ctlload" "$PORT" bench "$SERVICES" \
+  "$PODS_PER" "$CONNS" "$ORDER" "$FLIPS" "$SERVER_PID"
 echo "server_rss_hwm_kb $(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo -)" >>"$WORK/results.txt"
 
 echo "== verify_slices.py"
-rc=0
-timeout --kill-after=5 "$VERIFY_TIMEOUT" python3 "$SRC_DIR/verify_slices.py" "http://127.0.0.1:$PORT" bench "$SERVICES" \
-  "$PODS_PER" >"$WORK/verify.txt" 2>"$WORK/verify.err" || rc=$?
-if [ -s "$WORK/verify.err" ]; then sed "s/^/  [verify] /" "$WORK/verify.err" >&2; fi
-[ "$rc" -eq 0 ] || die "verify_slices.py exited with status $rc"
-awk 'NF >= 2 { print "verify." $0 }' "$WORK/verify.txt" >>"$WORK/results.txt"
-
-if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-  wait "$SERVER_PID" 2>/dev/null || STOP_STATUS=$?
-  echo "server_died 1" >>"$WORK/results.txt"
-  echo "server_exit_status $STOP_STATUS" >>"$WORK/results.txt"
-else
-  echo "server_died 0" >>"$WORK/results.txt"
-  clean=1
-  stop_pid "$SERVER_PID" || clean=0
-  echo "server_stopped_cleanly $clean" >>"$WORK/results.txt"
-  echo "server_exit_status $STOP_STATUS" >>"$WORK/results.txt"
-fi
-SERVER_PID=""
-echo "server_log_warnings $(grep -ciE ' (warning|error|critical) ' "$WORK/server.err" || true)" >>"$WORK/results.txt"
-echo "server_log_fatal $(grep -c 'Fatal error' "$WORK/server.err" || true)" >>"$WORK/results.txt"
-mkdir -p "$OUT_DIR"
-if [ "$(awk '$1 == "server_exit_status" { print $2 }' "$WORK/results.txt")" != 0 ] || grep -q 'Fatal error' "$WORK/server.err"; then
-  cp "$WORK/server.err" "$OUT_DIR/controllers-server.log"
-  echo "bench-controllers: serviceplane did not exit cleanly (log: $OUT_DIR/controllers-server.log); its first fatal lines:" >&2
-  grep -m 3 -A 2 'Fatal error' "$WORK/server.err" >&2 || tail -n 5 "$WORK/server.err" >&2
-fi
-cp "$WORK/results.txt" "$OUT_DIR/controllers.txt"
+LOAD_TIMEOUT=$VERIFY_TIMEOUT run_tool verify python3 "$SRC_DIR/verify_slices.py" "$URL" bench "$SERVICES" "$PODS_PER"
+stop_server run
+# the summary below reads these without the phase prefix
+awk '$1 ~ /^run\.server_/ { sub(/^run\./, "", $1); print }' "$WORK/results.txt" >"$WORK/server-keys.txt"
+cat "$WORK/server-keys.txt" >>"$WORK/results.txt"
+echo "server_log_fatal $(grep -c 'Fatal error' "$WORK/run.server.out.err" || true)" >>"$WORK/results.txt"
+save_results
 
 # ---------------------------------------------------------------- summary table
 SUMMARY="$WORK/summary.txt"
@@ -221,4 +130,17 @@ awk -v nsvc="$SERVICES" -v per="$PODS_PER" -v order="$ORDER" -v conns="$CONNS" -
 echo
 cat "$SUMMARY"
 cp "$SUMMARY" "$OUT_DIR/controllers-summary.txt"
-echo "(raw figures: $OUT_DIR/controllers.txt)"
+echo "(raw figures: $OUT_DIR/bench-controllers.txt)"
+
+# rows of the final table; a cluster that did not end with every slice right is a failed verification
+# converged = every slice right as seen on the watch AND the controllers idle (/debug/controllers/sync), both
+# within 2 s of the last Pod becoming Ready (the summary's goal above)
+cw="$(get run.converge_watch_ms)"; cs="$(get run.converge_sync_ms)"
+table_row T5 "reconcile $SERVICES Services x $PODS_PER Pods: last Ready -> slices correct (watch / sync) ms" "$cw / $cs" "-" "-" "<= 2000 ms" \
+  "$(holds "\"$cw\" != \"-\" && \"$cs\" != \"-\" && $cw <= 2000 && $cs <= 2000 && $(get run.list_services_correct) == $SERVICES")"
+if [ "$FLIPS" -gt 0 ]; then
+  fp="$(get run.flip_both_p99_ms)"
+  table_row T5 "  readiness flip -> slice updated p99 ms (p50 $(get run.flip_both_p50_ms))" "$fp" "-" "-" "<= 20 ms" "$(holds "$fp <= 20")"
+fi
+[ "$(get verify.verified)" = 1 ] || die "verification failed: verify_slices.py found slices that do not match the Pods"
+[ "$(get run.pod_creates_failed)" = 0 ] || die "verification failed: $(get run.pod_creates_failed) Pod creates failed"

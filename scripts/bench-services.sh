@@ -18,178 +18,71 @@
 #               kube-apiserver); reports how long the fill took. Then the same race at concurrency CONCURRENCY on
 #               another fresh server: FILL_RACE_CREATES creates, exactly 253 must succeed, all distinct.
 #
-# Results: "key value" lines in $OUT_DIR/services.txt, a table on stdout and in $OUT_DIR/services-summary.txt.
+# Results: "key value" lines in $OUT_DIR/bench-services.txt, a table on stdout and in $OUT_DIR/services-summary.txt.
 # Goals are marked ok/MISS; a missed goal does not fail the script, a phase that could not run does.
 #
 # Usage: scripts/bench-services.sh   (after `make bench` built .build/release/serviceplane)
-# Knobs (environment): ROUNDS=3 SERVICES=2000 CONCURRENCY=16 ANCHOR_SECONDS=3 DURABILITY=normal
+# Knobs (environment): ROUNDS=3 SERVICES=2000 CONCURRENCY=16 ANCHOR_SECONDS=3 (QUICK=1: 1 round of 300, 0.5 s) DURABILITY=normal
 #                      FILL_RACE_CREATES=300 SKIP_THROUGHPUT=1 SKIP_FILL=1 BIN_DIR=.build/release OUT_DIR=bench-out
 #                      SERVER_ARGS= (extra serve arguments, e.g. "--controllers namespace")
 # Everything it starts is killed on exit; every step has a time limit.
 set -euo pipefail
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+bench_init bench-services
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-ROUNDS="${ROUNDS:-3}"
-SERVICES="${SERVICES:-2000}"
+ROUNDS="${ROUNDS:-$(quick 1 3)}"
+SERVICES="${SERVICES:-$(quick 300 2000)}"
 CONCURRENCY="${CONCURRENCY:-16}"
-ANCHOR_SECONDS="${ANCHOR_SECONDS:-3}"
+ANCHOR_SECONDS="${ANCHOR_SECONDS:-$(quick 0.5 3)}"
 DURABILITY="${DURABILITY:-normal}"
 FILL_RACE_CREATES="${FILL_RACE_CREATES:-300}"
 SERVER_ARGS="${SERVER_ARGS:-}"
-BIN_DIR="${BIN_DIR:-.build/release}"
-OUT_DIR="${OUT_DIR:-bench-out}"
-SERVICEPLANE="$BIN_DIR/serviceplane"
 SRC_DIR="bench/services"
-READY_TIMEOUT=10      # seconds a server gets to print READY
-LOAD_TIMEOUT=300      # seconds one svcload / verify / anchor run may take before it is killed
-STOP_TIMEOUT=10       # seconds a server gets to exit after SIGTERM
 NODE_PORT_RANGE="30000-32767"   # the server's default --service-node-port-range
 CLUSTER_IP_RANGE="10.96.0.0/12" # the server's default --service-cluster-ip-range
 FILL_RANGE="10.96.0.0/24"
 FILL_EXPECTED=253     # 256 addresses - network - broadcast - 10.96.0.1 (the kubernetes Service)
 
-die() { echo "bench-services: $*" >&2; exit 1; }
-
-for tool in gcc python3 awk timeout readlink; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
-done
-for f in svcload.c sqlite_anchor.c verify_services.py; do
-  [ -f "$SRC_DIR/$f" ] || die "$SRC_DIR/$f not found"
-done
-[ -x "$SERVICEPLANE" ] || die "$SERVICEPLANE not built (run: make bench)"
-for knob in ROUNDS SERVICES CONCURRENCY ANCHOR_SECONDS FILL_RACE_CREATES; do
-  case "${!knob}" in ''|*[!0-9]*|0) die "$knob must be a positive integer" ;; esac
-done
+require_tools gcc python3 awk timeout readlink
+[ -f "$SRC_DIR/verify_services.py" ] || die "$SRC_DIR/verify_services.py not found"
+require_int ROUNDS SERVICES CONCURRENCY FILL_RACE_CREATES
+require_seconds ANCHOR_SECONDS
 case "$DURABILITY" in normal|full) ;; *) die "DURABILITY must be normal or full" ;; esac
 # 2768 node ports in the default range: every Service of a round needs one
 [ "$SERVICES" -le 2700 ] || die "SERVICES must be <= 2700 (the default node port range has 2768 ports)"
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/serviceplane-bench-services.XXXXXX")"
-SERVER_PID=""
-LOAD_PID=""
-
-# stop_pid PID: SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL; returns 0 if it exited on SIGTERM in time and
-# sets STOP_STATUS to its exit status.
-STOP_STATUS=0
-stop_pid() {
-  local pid="$1" i
-  STOP_STATUS=0
-  if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || STOP_STATUS=$?; return 0; fi
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || STOP_STATUS=$?
-  return 1
-}
-
-cleanup() {
-  local status=$?
-  [ -n "$LOAD_PID" ] && { stop_pid "$LOAD_PID" || true; }
-  [ -n "$SERVER_PID" ] && { stop_pid "$SERVER_PID" || true; }
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# start_server NAME ARGS...: a fresh serviceplane on $WORK/NAME.db; sets SERVER_PID and PORT.
-start_server() {
-  local name="$1" deadline line exe
+# start_server and stop_server of bench-lib.sh, on a fresh temp-file database with --durability
+start_subject() {
+  local name="$1"
   shift
   rm -f "$WORK/$name.db" "$WORK/$name.db-wal" "$WORK/$name.db-shm"
   # shellcheck disable=SC2086  # SERVER_ARGS is split on purpose
-  "$WORK/serviceplane" serve --bind-address 127.0.0.1 --port 0 --db "$WORK/$name.db" --kubeconfig-out '' \
-    --durability "$DURABILITY" --log-level info "$@" $SERVER_ARGS \
-    >"$WORK/$name.server.out" 2>"$WORK/$name.server.err" </dev/null &
-  SERVER_PID=$!
-  deadline=$((SECONDS + READY_TIMEOUT))
-  PORT=""
-  while [ "$SECONDS" -le "$deadline" ]; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/$name.server.err" >&2; die "serviceplane exited before READY"; }
-    line="$(head -n 1 "$WORK/$name.server.out" 2>/dev/null || true)"
-    case "$line" in "READY http://"*) PORT="${line##*:}"; break ;; esac
-    sleep 0.05
-  done
-  [ -n "$PORT" ] || die "serviceplane printed no READY line within ${READY_TIMEOUT}s"
-  exe="$(readlink "/proc/$SERVER_PID/exe" || true)"
-  [ "$exe" = "$(readlink -f "$WORK/serviceplane")" ] || die "pid $SERVER_PID is $exe, not $WORK/serviceplane"
+  start_server "$name" "$WORK/$name.db" --durability "$DURABILITY" "$@" $SERVER_ARGS
+}
+stop_subject() {
+  stop_server "$1"
+  rm -f "$WORK/$1.db" "$WORK/$1.db-wal" "$WORK/$1.db-shm"
 }
 
-# stop_server NAME: notes in results.txt whether the server survived and stopped cleanly; removes its database.
-stop_server() {
-  local name="$1" status=0
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    wait "$SERVER_PID" 2>/dev/null || status=$?
-    echo "$name.server_died 1" >>"$WORK/results.txt"
-    mkdir -p "$OUT_DIR"
-    cp "$WORK/$name.server.err" "$OUT_DIR/services-$name-server.log"
-    echo "bench-services: $name: serviceplane died (exit status $status; log: $OUT_DIR/services-$name-server.log)" >&2
-  else
-    echo "$name.server_died 0" >>"$WORK/results.txt"
-    if stop_pid "$SERVER_PID"; then
-      echo "$name.server_stopped_cleanly 1" >>"$WORK/results.txt"
-    else
-      echo "$name.server_stopped_cleanly 0" >>"$WORK/results.txt"
-      echo "bench-services: $name: serviceplane did not exit within ${STOP_TIMEOUT}s of SIGTERM (killed)" >&2
-    fi
-    echo "$name.server_exit_status $STOP_STATUS" >>"$WORK/results.txt"
-    if [ "$STOP_STATUS" -ne 0 ] || grep -q 'Fatal error' "$WORK/$name.server.err"; then
-      mkdir -p "$OUT_DIR"
-      cp "$WORK/$name.server.err" "$OUT_DIR/services-$name-server.log"
-      echo "bench-services: $name: serviceplane exited with status $STOP_STATUS on SIGTERM (log: $OUT_DIR/services-$name-server.log)" >&2
-      grep -m 1 'Fatal error' "$WORK/$name.server.err" >&2 || true
-    fi
-  fi
-  SERVER_PID=""
-  # the expected "range is full" errors of the fill phases are logged as errors: count the others
-  echo "$name.server_log_warnings $(grep -E ' (warning|error|critical) ' "$WORK/$name.server.err" | grep -vc 'range is full' || true)" \
-    >>"$WORK/results.txt"
-  rm -f "$WORK/$name.db" "$WORK/$name.db-wal" "$WORK/$name.db-shm"
-}
-
-# run_tool NAME CMD...: one run with a time limit; its "key value" lines go to results.txt prefixed "NAME.".
-run_tool() {
-  local name="$1" rc=0
-  shift
-  timeout --kill-after=5 "$LOAD_TIMEOUT" "$@" >"$WORK/$name.txt" 2>"$WORK/$name.err" &
-  LOAD_PID=$!
-  wait "$LOAD_PID" || rc=$?
-  LOAD_PID=""
-  if [ -s "$WORK/$name.err" ]; then sed "s/^/  [$name] /" "$WORK/$name.err" >&2; fi
-  [ "$rc" -eq 0 ] || { cat "$WORK/$name.txt" >&2; die "$name: $1 exited with status $rc"; }
-  awk -v p="$name." 'NF >= 2 { k = $1; $1 = ""; sub(/^ /, ""); print p k, $0 }' "$WORK/$name.txt" >>"$WORK/results.txt"
-}
-
-# get KEY: a value from results.txt ("-" if absent)
-get() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); v = $0 } END { print (v == "" ? "-" : v) }' "$WORK/results.txt"; }
-
-echo "== building $SRC_DIR/svcload.c and $SRC_DIR/sqlite_anchor.c"
-gcc -O2 -Wall -o "$WORK/svcload" "$SRC_DIR/svcload.c" -lpthread
-gcc -O2 -Wall -o "$WORK/sqlite_anchor" "$SRC_DIR/sqlite_anchor.c" -lsqlite3
-cp "$SERVICEPLANE" "$WORK/serviceplane"
-: >"$WORK/results.txt"
+build_c svcload "$SRC_DIR/svcload.c" -lpthread
+build_c sqlite_anchor "$SRC_DIR/sqlite_anchor.c" -lsqlite3
+private_server_copy
 {
-  echo "cpus $(nproc)"
   echo "filesystem $(df -P "$WORK" | awk 'NR == 2 { print $1 }')"
   echo "sqlite_version $(python3 -c 'import sqlite3; print(sqlite3.sqlite_version)' 2>/dev/null || echo '?')"
 } >>"$WORK/results.txt"
-anchor_sync=""
-[ "$DURABILITY" = full ] && anchor_sync=full
+anchor_sync="$DURABILITY"
 
 if [ "${SKIP_THROUGHPUT:-0}" != "1" ]; then
   echo "== $ROUNDS rounds: $SERVICES NodePort Services at concurrency $CONCURRENCY (temp-file db, --durability $DURABILITY) / SQLite anchor"
   for r in $(seq 1 "$ROUNDS"); do
-    start_server "r$r.subject"
+    start_subject "r$r.subject"
     run_tool "r$r.subject" "$WORK/svcload" create "$PORT" bench svc "$SERVICES" "$CONCURRENCY" NodePort "$SERVER_PID"
     run_tool "r$r.verify" python3 "$SRC_DIR/verify_services.py" "http://127.0.0.1:$PORT" bench svc "$SERVICES" \
       "$CLUSTER_IP_RANGE" "$NODE_PORT_RANGE"
-    stop_server "r$r.subject"
-    run_tool "r$r.anchor" "$WORK/sqlite_anchor" "$WORK/anchor$r.db" "$ANCHOR_SECONDS" 10000000 $anchor_sync
+    stop_subject "r$r.subject"
+    run_tool "r$r.anchor" "$WORK/sqlite_anchor" "$WORK/anchor$r.db" "$ANCHOR_SECONDS" 10000000 "$anchor_sync"
     rm -f "$WORK/anchor$r.db" "$WORK/anchor$r.db-wal" "$WORK/anchor$r.db-shm"
     printf 'round %d: serviceplane %8.1f creates/s (p50 %s ms, p99 %s ms; %s of %s 201; verified %s; server CPU %s%%, other %s%%) | anchor %9.1f inserts/s\n' \
       "$r" "$(get "r$r.subject.creates_per_s")" "$(get "r$r.subject.create_latency_p50_ms")" \
@@ -201,21 +94,19 @@ fi
 
 if [ "${SKIP_FILL:-0}" != "1" ]; then
   echo "== fill: --service-cluster-ip-range $FILL_RANGE, creates one at a time until one fails"
-  start_server fill --service-cluster-ip-range "$FILL_RANGE"
+  start_subject fill --service-cluster-ip-range "$FILL_RANGE"
   run_tool fill "$WORK/svcload" fill "$PORT" bench fill 1000
   run_tool fill.verify python3 "$SRC_DIR/verify_services.py" "http://127.0.0.1:$PORT" bench fill "$FILL_EXPECTED" \
     "$FILL_RANGE" "$NODE_PORT_RANGE"
-  stop_server fill
+  stop_subject fill
   echo "== fill race: $FILL_RACE_CREATES creates at concurrency $CONCURRENCY into $FILL_RANGE"
-  start_server fillrace --service-cluster-ip-range "$FILL_RANGE"
+  start_subject fillrace --service-cluster-ip-range "$FILL_RANGE"
   run_tool fillrace "$WORK/svcload" create "$PORT" bench race "$FILL_RACE_CREATES" "$CONCURRENCY" ClusterIP "$SERVER_PID"
   run_tool fillrace.verify python3 "$SRC_DIR/verify_services.py" "http://127.0.0.1:$PORT" bench race "$FILL_EXPECTED" \
     "$FILL_RANGE" "$NODE_PORT_RANGE"
-  stop_server fillrace
+  stop_subject fillrace
 fi
-
-mkdir -p "$OUT_DIR"
-cp "$WORK/results.txt" "$OUT_DIR/services.txt"
+save_results
 
 # ---------------------------------------------------------------- summary table
 SUMMARY="$WORK/summary.txt"
@@ -287,9 +178,24 @@ awk -v rounds="$ROUNDS" -v nsvc="$SERVICES" -v c="$CONCURRENCY" -v dur="$DURABIL
         printf "!! serviceplane exited with status %s on SIGTERM after %s (not a clean stop)\n", v[key], substr(key, 1, length(key) - 19)
     w = 0
     for (key in v) if (key ~ /\.server_log_warnings$/) w += v[key]
-    if (w > 0) printf "\nnote: the servers logged %d warnings/errors besides the expected range-is-full ones (see %s)\n", w, "bench-out/services.txt"
+    if (w > 0) printf "\nnote: the servers logged %d warnings/errors besides the expected range-is-full ones (see %s)\n", w, "bench-out/bench-services.txt"
   }' "$WORK/results.txt" >"$SUMMARY"
 echo
 cat "$SUMMARY"
 cp "$SUMMARY" "$OUT_DIR/services-summary.txt"
-echo "(raw figures: $OUT_DIR/services.txt)"
+echo "(raw figures: $OUT_DIR/bench-services.txt)"
+
+# rows of the final table; a create that failed or an allocation handed out twice is a failed verification
+if [ "${SKIP_THROUGHPUT:-0}" != "1" ]; then
+  s="$(stats subject.creates_per_s)"; a="$(stats anchor.inserts_per_s)"; r="$(ratio "${s%% *}" "${a%% *}")"
+  table_row SVC "create NodePort Services, c=$CONCURRENCY, $DURABILITY: /s vs SQLite 1-row" "$(fmt_stats "$s")" "$(fmt_stats "$a")" "$r" ">= 0.5" "$(holds "$r >= 0.5")"
+  for r in $(seq 1 "$ROUNDS"); do
+    [ "$(get "r$r.subject.creates_ok")" = "$SERVICES" ] && [ "$(get "r$r.verify.verified")" = 1 ] \
+      || die "verification failed: round $r: $(get "r$r.subject.creates_ok") of $SERVICES creates ok, list verified: $(get "r$r.verify.verified")"
+  done
+fi
+if [ "${SKIP_FILL:-0}" != "1" ]; then
+  table_row SVC "  /24 filled: Services, then 500 range is full" "$(get fill.created)" "-" "-" "$FILL_EXPECTED" "$(holds "$(get fill.created) == $FILL_EXPECTED")"
+  [ "$(get fill.created)" = "$FILL_EXPECTED" ] && [ "$(get fillrace.status_201)" = "$FILL_EXPECTED" ] && [ "$(get fillrace.verify.verified)" = 1 ] \
+    || die "verification failed: the /24 fill gave $(get fill.created) Services, the race $(get fillrace.status_201) (expected $FILL_EXPECTED)"
+fi

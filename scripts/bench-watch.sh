@@ -1,60 +1,51 @@
 #!/usr/bin/env bash
-# Watch benchmark (issue 3): fan-out of pod events to K watchers and 10,000 idle watchers held open, against
+# T4 of `make bench` (issue 3): fan-out of pod events to K watchers and 10,000 idle watchers held open, against
 # the release serviceplane, driven by bench/watch/watchload.c (single-threaded epoll client in C, plus one
-# blocking loader thread for the creates; see the comment at the top of that file).
+# blocking loader thread for the creates; see the comment at the top of that file), and against etcd.
 #
+#   anchor   ROUNDS alternating rounds of (etcd, serviceplane) at K=FANOUT_WATCHERS' first value (100):
+#            etcd 3.4 on a fresh temp dir, K watchers on a key prefix through its /v3/watch JSON gateway, then
+#            FANOUT_CREATES puts at concurrency 1 (bench/etcd/etcdload.c): every watcher every revision exactly
+#            once, in order; delivery = watcher receipt - arrival of the put's response. Goal: serviceplane's
+#            delivery p99 <= 0.75x etcd's.
 #   fan-out  K watchers (FANOUT_WATCHERS, default "100 1000") on /api/v1/namespaces/bench/pods from the list's
 #            resourceVersion, then FANOUT_CREATES (1000) pod creates at concurrency 1 over keep-alive. Checks
 #            that every watcher got every ADDED event exactly once, all events (the server's controllers add
 #            MODIFIED ones) in increasing resourceVersion order and the same events as every other watcher, and
 #            reports delivery latency (watcher receipt - arrival of the create's 201; negative when the event
-#            beat the 201) next to the create round trip measured in the same run (anchor: there is no etcd
-#            here, so the ratio "delivery p99 / create p50" stands in for a reference).
+#            beat the 201). Goal at K=1000: p99 <= 50 ms.
 #   scale    SCALE_WATCHERS (10000) idle watches on /api/v1/namespaces/bench/services?watch=1&timeoutSeconds=600:
-#            all accepted?, server VmRSS before/with them, and GET /api/v1/namespaces/default latency
-#            (GET_SAMPLES, 200) with the watchers open vs on the idle server just before (the anchor).
+#            all accepted?, server VmRSS before/with them (goal <= 300 MB), and GET /api/v1/namespaces/default
+#            latency (GET_SAMPLES, 200) with the watchers open vs on the idle server just before (the anchor).
 #
 # Every phase gets a fresh server (--db :memory: --max-connections $MAX_CONNECTIONS). Results: "key value"
-# lines in $OUT_DIR/watch.txt (keys prefixed fanout_k<K>. / scale.), a table on stdout and in
-# $OUT_DIR/watch-summary.txt. Goals are marked ok/MISS; a missed goal does not fail the script, a phase
-# that could not run does.
+# lines in $OUT_DIR/bench-watch.txt (keys prefixed r<N>.etcd. / r<N>.fanout_k<K>. / fanout_k<K>. / scale.), a
+# table on stdout and in $OUT_DIR/watch-summary.txt, rows of the final table. A run that misses or duplicates
+# an event, or a watcher not accepted, fails the script (exit status 1).
 #
 # Usage: scripts/bench-watch.sh   (after `make bench` built .build/release/serviceplane)
-# Knobs (environment): FANOUT_WATCHERS="100 1000" FANOUT_CREATES=1000 SCALE_WATCHERS=10000 GET_SAMPLES=200
+# Knobs (environment): ROUNDS=3 FANOUT_WATCHERS="100 1000" FANOUT_CREATES=1000 SCALE_WATCHERS=10000
+#                      (QUICK=1: 2 rounds, 50 creates, 1000 idle watchers) GET_SAMPLES=200 VALUE_BYTES=1024
 #                      MAX_CONNECTIONS=15000 BIN_DIR=.build/release OUT_DIR=bench-out SKIP_SCALE=1 SKIP_FANOUT=1
 #                      SERVER_ARGS= (extra serve arguments, e.g. "--controllers namespace": no pod status updates)
 # Everything it starts is killed on exit; every step has a time limit.
 set -euo pipefail
+# shellcheck source=scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
+ROUNDS="${ROUNDS:-$(quick 2 3)}"
 FANOUT_WATCHERS="${FANOUT_WATCHERS:-100 1000}"
-FANOUT_CREATES="${FANOUT_CREATES:-1000}"
-SCALE_WATCHERS="${SCALE_WATCHERS:-10000}"
+FANOUT_CREATES="${FANOUT_CREATES:-$(quick 50 1000)}"
+SCALE_WATCHERS="${SCALE_WATCHERS:-$(quick 1000 10000)}"
 GET_SAMPLES="${GET_SAMPLES:-200}"
+VALUE_BYTES="${VALUE_BYTES:-1024}"
 MAX_CONNECTIONS="${MAX_CONNECTIONS:-15000}"
 SERVER_ARGS="${SERVER_ARGS:-}"   # extra `serve` arguments, split on spaces, e.g. "--controllers namespace"
-BIN_DIR="${BIN_DIR:-.build/release}"
-OUT_DIR="${OUT_DIR:-bench-out}"
-SERVICEPLANE="$BIN_DIR/serviceplane"
-WATCHLOAD_SRC="bench/watch/watchload.c"
-READY_TIMEOUT=10      # seconds a server gets to print READY
-PHASE_TIMEOUT=600     # seconds one watchload run may take before it is killed
-STOP_TIMEOUT=10       # seconds a server gets to exit after SIGTERM
-
-die() { echo "bench-watch: $*" >&2; exit 1; }
-
-for tool in gcc awk timeout readlink; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
-done
-[ -f "$WATCHLOAD_SRC" ] || die "$WATCHLOAD_SRC not found"
-[ -x "$SERVICEPLANE" ] || die "$SERVICEPLANE not built (run: make bench)"
-for knob in FANOUT_CREATES SCALE_WATCHERS GET_SAMPLES MAX_CONNECTIONS; do
-  case "${!knob}" in ''|*[!0-9]*|0) die "$knob must be a positive integer" ;; esac
-done
+require_int ROUNDS FANOUT_CREATES SCALE_WATCHERS GET_SAMPLES MAX_CONNECTIONS VALUE_BYTES
 for k in $FANOUT_WATCHERS; do
-  case "$k" in ''|*[!0-9]*|0) die "FANOUT_WATCHERS must list positive integers" ;; esac
+  case "$k" in ''|*[!0-9]*|0) echo "bench-watch: FANOUT_WATCHERS must list positive integers" >&2; exit 1 ;; esac
 done
+K_ANCHOR="${FANOUT_WATCHERS%% *}"
 
 # Both the server (MAX_CONNECTIONS sockets) and watchload (SCALE_WATCHERS sockets) need open files; each process
 # has its own limit, inherited from this shell. Raise the soft limit up to 20000 if the hard limit allows.
@@ -62,130 +53,81 @@ need_files=$(( MAX_CONNECTIONS + 64 ))
 [ "$(( SCALE_WATCHERS + 64 ))" -gt "$need_files" ] && need_files=$(( SCALE_WATCHERS + 64 ))
 [ "$need_files" -gt 20000 ] && need_files=20000
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need_files" ]; then
-  ulimit -n "$need_files" 2>/dev/null || die "open-files limit $(ulimit -n) < $need_files and cannot be raised (ulimit -Hn $(ulimit -Hn))"
+  ulimit -n "$need_files" 2>/dev/null || { echo "bench-watch: open-files limit $(ulimit -n) < $need_files and cannot be raised" >&2; exit 1; }
 fi
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/serviceplane-bench-watch.XXXXXX")"
-SERVER_PID=""
-LOAD_PID=""
+bench_init bench-watch
+require_tools gcc awk timeout readlink
+build_c watchload bench/watch/watchload.c -lpthread
+build_c etcdload bench/etcd/etcdload.c -lpthread
+private_server_copy
 
-# stop_pid PID: SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL; returns 0 if it exited on SIGTERM in time.
-stop_pid() {
-  local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  return 1
-}
-
-cleanup() {
-  local status=$?
-  # LOAD_PID is `timeout`, which passes SIGTERM on to watchload (a SIGKILL would orphan watchload)
-  [ -n "$LOAD_PID" ] && { stop_pid "$LOAD_PID" || true; }
-  [ -n "$SERVER_PID" ] && { stop_pid "$SERVER_PID" || true; }
-  rm -rf "$WORK"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# start_server NAME: a fresh in-memory serviceplane; sets SERVER_PID and PORT.
-start_server() {
-  local name="$1" deadline line exe
+# fanout NAME K: a fresh server, K watchers, FANOUT_CREATES creates; dies unless every event arrived exactly once.
+fanout() {
+  local name="$1" k="$2" p="$1."
   # shellcheck disable=SC2086  # SERVER_ARGS is split on purpose
-  "$WORK/serviceplane" serve --bind-address 127.0.0.1 --port 0 --db :memory: --kubeconfig-out '' \
-    --max-connections "$MAX_CONNECTIONS" --log-level info $SERVER_ARGS \
-    >"$WORK/$name.server.out" 2>"$WORK/$name.server.err" </dev/null &
-  SERVER_PID=$!
-  deadline=$((SECONDS + READY_TIMEOUT))
-  PORT=""
-  while [ "$SECONDS" -le "$deadline" ]; do
-    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/$name.server.err" >&2; die "serviceplane exited before READY"; }
-    line="$(head -n 1 "$WORK/$name.server.out" 2>/dev/null || true)"
-    case "$line" in "READY http://"*) PORT="${line##*:}"; break ;; esac
-    sleep 0.05
-  done
-  [ -n "$PORT" ] || die "serviceplane printed no READY line within ${READY_TIMEOUT}s"
-  # RSS and CPU are read from /proc/$SERVER_PID: make sure it is the server itself, not a wrapper.
-  exe="$(readlink "/proc/$SERVER_PID/exe" || true)"
-  [ "$exe" = "$(readlink -f "$WORK/serviceplane")" ] || die "pid $SERVER_PID is $exe, not $WORK/serviceplane"
+  start_server "$name" :memory: --max-connections "$MAX_CONNECTIONS" $SERVER_ARGS
+  run_tool "$name" "$WORK/watchload" fanout "$PORT" "$k" "$FANOUT_CREATES" 20 "$SERVER_PID"
+  stop_server "$name"
+  local bad
+  bad="$(awk -v p="$p" -v k="$k" -v n="$FANOUT_CREATES" '
+    { v[$1] = $2 }
+    END {
+      if (v[p "server_died"] + 0 != 0) { print "the server died"; exit }
+      if (v[p "watchers_complete"] + 0 != k) { print v[p "watchers_complete"] + 0 " of " k " watchers complete"; exit }
+      if (v[p "creates_ok"] + 0 != n) { print v[p "creates_ok"] + 0 " of " n " creates ok"; exit }
+      s = v[p "events_missing"] + v[p "events_missing_other"] + v[p "events_duplicate_or_out_of_order"] + \
+          v[p "events_unexpected"] + v[p "events_added_not_created"] + v[p "events_type_mismatch"]
+      if (s != 0) print s " events missing, duplicated, out of order or unexpected"
+    }' "$WORK/results.txt")"
+  [ -z "$bad" ] || die "verification failed: $name: $bad"
 }
-
-# stop_server NAME: SIGTERM with the watchers already gone; notes whether the server was still running (if not:
-# its exit status and log go to $OUT_DIR/watch-NAME-server.log), a clean stop, and the log's warnings.
-stop_server() {
-  local name="$1" status=0
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    wait "$SERVER_PID" 2>/dev/null || status=$?
-    echo "$name.server_died 1" >>"$WORK/results.txt"
-    echo "$name.server_exit_status $status" >>"$WORK/results.txt"
-    mkdir -p "$OUT_DIR"
-    cp "$WORK/$name.server.err" "$OUT_DIR/watch-$name-server.log"
-    echo "bench-watch: $name: serviceplane died during the run (exit status $status; log: $OUT_DIR/watch-$name-server.log); its last lines:" >&2
-    tail -n 5 "$WORK/$name.server.err" >&2
-    SERVER_PID=""
-    return 0
-  fi
-  echo "$name.server_died 0" >>"$WORK/results.txt"
-  if stop_pid "$SERVER_PID"; then
-    echo "$name.server_stopped_cleanly 1" >>"$WORK/results.txt"
-  else
-    echo "$name.server_stopped_cleanly 0" >>"$WORK/results.txt"
-    echo "bench-watch: $name: serviceplane did not exit within ${STOP_TIMEOUT}s of SIGTERM (killed)" >&2
-  fi
-  SERVER_PID=""
-  echo "$name.server_log_warnings $(grep -ciE ' (warning|error|critical) ' "$WORK/$name.server.err" || true)" >>"$WORK/results.txt"
-  if grep -qiE ' (warning|error|critical) ' "$WORK/$name.server.err"; then
-    echo "bench-watch: $name: serviceplane logged (first 5 warnings/errors):" >&2
-    grep -iE ' (warning|error|critical) ' "$WORK/$name.server.err" | head -n 5 >&2
-  fi
-}
-
-# run_load NAME ARGS...: watchload with a time limit; its key/value lines go to results.txt prefixed "NAME.".
-run_load() {
-  local name="$1" rc=0
-  shift
-  timeout --kill-after=5 "$PHASE_TIMEOUT" "$WORK/watchload" "$@" >"$WORK/$name.txt" 2>"$WORK/$name.err" &
-  LOAD_PID=$!
-  wait "$LOAD_PID" || rc=$?
-  LOAD_PID=""
-  if [ -s "$WORK/$name.err" ]; then sed "s/^/  [$name] /" "$WORK/$name.err" >&2; fi
-  [ "$rc" -eq 0 ] || { cat "$WORK/$name.txt" >&2; die "$name: watchload exited with status $rc"; }
-  awk -v p="$name." 'NF == 2 { print p $1, $2 }' "$WORK/$name.txt" >>"$WORK/results.txt"
-}
-
-echo "== building $WATCHLOAD_SRC"
-gcc -O2 -Wall -o "$WORK/watchload" "$WATCHLOAD_SRC" -lpthread
-# A private copy of the server: a rebuild during the run neither changes the binary between phases nor
-# pulls it from under a running server.
-cp "$SERVICEPLANE" "$WORK/serviceplane"
-: >"$WORK/results.txt"
-echo "cpus $(nproc)" >>"$WORK/results.txt"
 
 if [ "${SKIP_FANOUT:-0}" != "1" ]; then
-  for k in $FANOUT_WATCHERS; do
-    echo "== fan-out: $k watchers, $FANOUT_CREATES pod creates at concurrency 1"
-    start_server "fanout_k$k"
-    run_load "fanout_k$k" fanout "$PORT" "$k" "$FANOUT_CREATES" 20 "$SERVER_PID"
-    stop_server "fanout_k$k"
+  echo "== T4: $ROUNDS alternating rounds: etcd and serviceplane, $K_ANCHOR watchers, $FANOUT_CREATES creates at concurrency 1"
+  for r in $(seq 1 "$ROUNDS"); do
+    start_etcd "r$r" "$WORK/etcd-r$r"
+    run_tool "r$r.etcd" "$WORK/etcdload" watch "$ETCD_PORT" w "$K_ANCHOR" "$FANOUT_CREATES" "$VALUE_BYTES"
+    stop_etcd
+    rm -rf "$WORK/etcd-r$r"
+    fanout "r$r.fanout_k$K_ANCHOR" "$K_ANCHOR"
+    printf '  round %d: delivery p50/p99 ms: etcd %s / %s | serviceplane %s / %s\n' "$r" "$(get "r$r.etcd.delivery_p50_ms")" \
+      "$(get "r$r.etcd.delivery_p99_ms")" "$(get "r$r.fanout_k$K_ANCHOR.delivery_p50_ms")" "$(get "r$r.fanout_k$K_ANCHOR.delivery_p99_ms")"
+  done
+  # the detailed table below shows round 1 for K_ANCHOR
+  awk -v k="$K_ANCHOR" '$1 ~ "^r1\\.fanout_k" k "\\." { sub(/^r1\./, "", $1); print }' "$WORK/results.txt" >>"$WORK/results.txt.k"
+  cat "$WORK/results.txt.k" >>"$WORK/results.txt"
+  for k in ${FANOUT_WATCHERS#"$K_ANCHOR"}; do
+    echo "== T4: fan-out: $k watchers, $FANOUT_CREATES pod creates at concurrency 1"
+    fanout "fanout_k$k" "$k"
   done
 fi
 
 if [ "${SKIP_SCALE:-0}" != "1" ]; then
-  echo "== scale: $SCALE_WATCHERS idle watchers, $GET_SAMPLES GETs before and while they are open"
-  start_server scale
-  run_load scale scale "$PORT" "$SCALE_WATCHERS" "$SERVER_PID" "$GET_SAMPLES"
+  echo "== T4: scale: $SCALE_WATCHERS idle watchers, $GET_SAMPLES GETs before and while they are open"
+  # shellcheck disable=SC2086  # SERVER_ARGS is split on purpose
+  start_server scale :memory: --max-connections "$MAX_CONNECTIONS" $SERVER_ARGS
+  run_tool scale "$WORK/watchload" scale "$PORT" "$SCALE_WATCHERS" "$SERVER_PID" "$GET_SAMPLES"
   stop_server scale
+  [ "$(get scale.watchers_accepted)" = "$SCALE_WATCHERS" ] && [ "$(get scale.watchers_open_at_end)" = "$SCALE_WATCHERS" ] \
+    || die "verification failed: $(get scale.watchers_accepted) of $SCALE_WATCHERS idle watchers accepted, $(get scale.watchers_open_at_end) open at the end"
 fi
+save_results
 
-mkdir -p "$OUT_DIR"
-cp "$WORK/results.txt" "$OUT_DIR/watch.txt"
+# rows of the final table
+if [ "${SKIP_FANOUT:-0}" != "1" ]; then
+  s="$(stats "fanout_k$K_ANCHOR.delivery_p99_ms")"; a="$(stats etcd.delivery_p99_ms)"; r="$(ratio "${s%% *}" "${a%% *}")"
+  table_row T4 "watch K=$K_ANCHOR, $FANOUT_CREATES creates: delivery p99 ms vs etcd" "$(fmt_stats "$s" 1)" "$(fmt_stats "$a" 1)" "$r" "<= 0.75" "$(holds "$r <= 0.75")"
+  for k in ${FANOUT_WATCHERS#"$K_ANCHOR"}; do
+    p99="$(get "fanout_k$k.delivery_p99_ms")"
+    table_row T4 "  K=$k: delivery p99 ms (every event once, in order)" "$p99" "-" "-" "<= 50 ms" "$(holds "$p99 <= 50")"
+  done
+fi
+if [ "${SKIP_SCALE:-0}" != "1" ]; then
+  rss="$(get scale.server_rss_with_watchers_kb)"
+  table_row T4 "  $SCALE_WATCHERS idle watchers: RSS MiB" "$(awk -v v="$rss" 'BEGIN { printf "%.0f", v / 1024 }')" "-" "-" "<= 300 MB" \
+    "$(holds "$rss * 1024 <= 300000000")"
+fi
 
 # ---------------------------------------------------------------- summary table
 SUMMARY="$WORK/summary.txt"
@@ -275,4 +217,4 @@ awk -v ks="$FANOUT_WATCHERS" -v creates="$FANOUT_CREATES" -v sw="$SCALE_WATCHERS
 echo
 cat "$SUMMARY"
 cp "$SUMMARY" "$OUT_DIR/watch-summary.txt"
-echo "(raw figures: $OUT_DIR/watch.txt)"
+echo "(raw figures: $OUT_DIR/bench-watch.txt)"

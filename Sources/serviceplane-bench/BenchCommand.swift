@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
         subcommands: [JSONBench.self])
 }
 
-/// JSON parse and serialize of a realistic Pod, against Foundation's JSONSerialization.
+/// JSON parse and serialize of a realistic Pod and a list of 100, against Foundation's JSONSerialization.
 struct JSONBench: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "json")
 
@@ -20,7 +20,23 @@ struct JSONBench: ParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds = 1.0
 
-    func run() {
-        print(JSONBenchmark.run(rounds: rounds, secondsPerRound: seconds))
+    @Flag(help: "Print \"key value\" lines (median min max per measurement) for scripts/bench.sh.")
+    var keyValue = false
+
+    @Option(help: "Profile one measurement (parse_ours, serialize_ours, ...) of one document (pod, podlist100): run only it, N times, and print nothing else; for valgrind --tool=callgrind.")
+    var profile: String?
+
+    @Option(help: "Calls made with --profile.")
+    var iterations = 1000
+
+    func run() throws {
+        if let profile {
+            guard JSONBenchmark.profile(profile, iterations: iterations) else {
+                throw ValidationError("--profile takes DOCUMENT.MEASUREMENT, e.g. pod.parse_ours")
+            }
+            return
+        }
+        print(keyValue ? JSONBenchmark.keyValues(rounds: rounds, secondsPerRound: seconds)
+                       : JSONBenchmark.run(rounds: rounds, secondsPerRound: seconds))
     }
 }

@@ -26,41 +26,102 @@ enum JSONBenchmark {
         ed":true}],"qosClass":"Burstable"}}
         """
 
-    /// Runs the benchmark and returns the report text (several lines, no trailing newline).
-    static func run(rounds: Int = 5, secondsPerRound: Double = 1.0) -> String {
-        let bytes = Array(podJSON.utf8)
+    /// A list of 100 such Pods, as a LIST answers it (the shape of T2's 1,000-Pod list, a tenth of its size).
+    static let podListJSON: String = {
+        let items = [String](repeating: podJSON, count: 100).joined(separator: ",")
+        return #"{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"48213"},"items":["# + items + "]}"
+    }()
+
+    /// The documents measured, by the name the report gives them.
+    static let documents: [(name: String, json: String)] = [("pod", podJSON), ("podlist100", podListJSON)]
+
+    /// Rates (calls per second, one sample per round) of every measurement on one document.
+    struct Samples {
+        let document: String
+        let bytes: Int
+        let roundTrips: Bool
+        var rates: [Measurement: [Double]] = [:]
+
+        func median(_ measurement: Measurement) -> Double { JSONBenchmark.median(rates[measurement, default: []]) }
+        var parseRatio: Double { median(.ourParse) / median(.foundationParse) }
+        var serializeRatio: Double { median(.ourSerialize) / median(.foundationSerialize) }
+    }
+
+    /// Measures every document: per round, ours and Foundation's parse, then ours and Foundation's serialize.
+    static func measure(rounds: Int, secondsPerRound: Double) -> [Samples] {
+        documents.map { document in
+            let bytes = Array(document.json.utf8)
+            let data = Data(bytes)
+            let value = try! JSON.parse(bytes)
+            let foundationValue = try! JSONSerialization.jsonObject(with: data)
+            var samples = Samples(document: document.name, bytes: bytes.count, roundTrips: value.serialized() == bytes)
+            for _ in 0..<max(1, rounds) {
+                samples.rates[.ourParse, default: []].append(rate(seconds: secondsPerRound) { sink(try! JSON.parse(bytes)) })
+                samples.rates[.foundationParse, default: []].append(
+                    rate(seconds: secondsPerRound) { sink(try! JSONSerialization.jsonObject(with: data)) })
+                samples.rates[.ourSerialize, default: []].append(rate(seconds: secondsPerRound) { sink(value.serialized()) })
+                samples.rates[.foundationSerialize, default: []].append(
+                    rate(seconds: secondsPerRound) { sink(try! JSONSerialization.data(withJSONObject: foundationValue)) })
+            }
+            return samples
+        }
+    }
+
+    /// Runs one measurement (`pod.parse_ours`, `podlist100.serialize_foundation`, ...) `iterations` times and nothing
+    /// else, so that a profiler (valgrind --tool=callgrind) sees only that work. False if there is no such measurement.
+    static func profile(_ name: String, iterations: Int) -> Bool {
+        let parts = name.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let document = documents.first(where: { $0.name == parts[0] }),
+              let measurement = Measurement.allCases.first(where: { $0.key == parts[1] })
+        else { return false }
+        let bytes = Array(document.json.utf8)
         let data = Data(bytes)
         let value = try! JSON.parse(bytes)
         let foundationValue = try! JSONSerialization.jsonObject(with: data)
-        let roundTrips = value.serialized() == bytes
-
-        var rates: [Measurement: [Double]] = [:]
-        for _ in 0..<max(1, rounds) {
-            rates[.ourParse, default: []].append(rate(seconds: secondsPerRound) { sink(try! JSON.parse(bytes)) })
-            rates[.foundationParse, default: []].append(
-                rate(seconds: secondsPerRound) { sink(try! JSONSerialization.jsonObject(with: data)) })
-            rates[.ourSerialize, default: []].append(rate(seconds: secondsPerRound) { sink(value.serialized()) })
-            rates[.foundationSerialize, default: []].append(
-                rate(seconds: secondsPerRound) { sink(try! JSONSerialization.data(withJSONObject: foundationValue)) })
+        for _ in 0..<max(1, iterations) {
+            switch measurement {
+            case .ourParse: sink(try! JSON.parse(bytes))
+            case .foundationParse: sink(try! JSONSerialization.jsonObject(with: data))
+            case .ourSerialize: sink(value.serialized())
+            case .foundationSerialize: sink(try! JSONSerialization.data(withJSONObject: foundationValue))
+            }
         }
+        return true
+    }
 
-        var lines = [
-            "JSON benchmark: Pod of \(bytes.count) bytes, \(max(1, rounds)) rounds x \(secondsPerRound) s each",
-            "compact serialization reproduces the input byte for byte: \(roundTrips ? "yes" : "NO")",
-        ]
-        for measurement in Measurement.allCases {
-            let samples = rates[measurement, default: []].sorted()
-            let megabytes = median(samples) * Double(bytes.count) / 1_000_000
-            lines.append(
-                "\(measurement.rawValue.padding(22)) median \(format(median(samples)).leftPadded(9))/s  "
-                    + "(min \(format(samples.first ?? 0)), max \(format(samples.last ?? 0)))  \(format(megabytes)) MB/s"
-            )
+    /// Runs the benchmark and returns the report text (several lines, no trailing newline).
+    static func run(rounds: Int = 5, secondsPerRound: Double = 1.0) -> String {
+        var lines: [String] = []
+        for samples in measure(rounds: rounds, secondsPerRound: secondsPerRound) {
+            lines.append("JSON benchmark: \(samples.document), \(samples.bytes) bytes, \(max(1, rounds)) rounds x \(secondsPerRound) s each")
+            lines.append("compact serialization reproduces the input byte for byte: \(samples.roundTrips ? "yes" : "NO")")
+            for measurement in Measurement.allCases {
+                let sorted = samples.rates[measurement, default: []].sorted()
+                let megabytes = median(sorted) * Double(samples.bytes) / 1_000_000
+                lines.append(
+                    "\(measurement.rawValue.padding(22)) median \(format(median(sorted)).leftPadded(9))/s  "
+                        + "(min \(format(sorted.first ?? 0)), max \(format(sorted.last ?? 0)))  \(format(megabytes)) MB/s")
+            }
+            lines.append("ratio parse ours/Foundation: \(format(samples.parseRatio, decimals: 1))x (goal >= 20x)")
+            lines.append("ratio serialize ours/Foundation: \(format(samples.serializeRatio, decimals: 1))x (goal >= 20x)")
         }
-        let parseRatio = median(rates[.ourParse, default: []]) / median(rates[.foundationParse, default: []])
-        let serializeRatio =
-            median(rates[.ourSerialize, default: []]) / median(rates[.foundationSerialize, default: []])
-        lines.append("ratio parse ours/Foundation: \(format(parseRatio, decimals: 1))x (goal >= 20x)")
-        lines.append("ratio serialize ours/Foundation: \(format(serializeRatio, decimals: 1))x (goal >= 20x)")
+        return lines.joined(separator: "\n")
+    }
+
+    /// The same measurements as "key value" lines for scripts/bench.sh: `<document>.<measurement> median min max`
+    /// (calls per second), `<document>.bytes` and `<document>.round_trips` (1 if our serialization reproduces the
+    /// input byte for byte, the check that both sides did the same work).
+    static func keyValues(rounds: Int, secondsPerRound: Double) -> String {
+        var lines: [String] = []
+        for samples in measure(rounds: rounds, secondsPerRound: secondsPerRound) {
+            lines.append("\(samples.document).bytes \(samples.bytes)")
+            lines.append("\(samples.document).round_trips \(samples.roundTrips ? 1 : 0)")
+            for measurement in Measurement.allCases {
+                let sorted = samples.rates[measurement, default: []].sorted()
+                lines.append("\(samples.document).\(measurement.key) \(format(median(sorted))) "
+                    + "\(format(sorted.first ?? 0)) \(format(sorted.last ?? 0))")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -70,6 +131,16 @@ enum JSONBenchmark {
         case foundationParse = "parse Foundation"
         case ourSerialize = "serialize JSON"
         case foundationSerialize = "serialize Foundation"
+
+        /// The name in `keyValues` output.
+        var key: String {
+            switch self {
+            case .ourParse: "parse_ours"
+            case .foundationParse: "parse_foundation"
+            case .ourSerialize: "serialize_ours"
+            case .foundationSerialize: "serialize_foundation"
+            }
+        }
     }
 
     /// Runs `body` in batches until `seconds` have passed; returns calls per second.

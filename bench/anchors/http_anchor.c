@@ -9,6 +9,7 @@
  *
  *   gcc -O2 -o /tmp/http_anchor bench/anchors/http_anchor.c -lmicrohttpd
  *   /tmp/http_anchor PORT [large]     # PORT 0 picks a free port; prints "READY http://127.0.0.1:PORT"
+ *   /tmp/http_anchor PORT file:PATH   # serves the bytes of PATH (what the subject serves, e.g. a 1,000-Pod list)
  *
  * Exits cleanly on SIGTERM or SIGINT.
  */
@@ -87,8 +88,12 @@ int main(int argc, char **argv) {
         /* Serve exactly the bytes the subject serves, so both sides put the same payload on the wire. */
         FILE *file = fopen(argv[2] + 5, "rb");
         if (file == NULL) { perror("anchor body file"); return 1; }
-        static char buffer[1 << 20];
-        body_length = fread(buffer, 1, sizeof buffer, file);
+        fseek(file, 0, SEEK_END);
+        long size = ftell(file);
+        rewind(file);
+        char *buffer = malloc(size > 0 ? (size_t) size : 1);
+        if (buffer == NULL || size <= 0) { fprintf(stderr, "http_anchor: empty or unreadable body file\n"); return 1; }
+        body_length = fread(buffer, 1, (size_t) size, file);
         fclose(file);
         body = buffer;
     } else if (argc > 2) {

@@ -52,6 +52,8 @@
 
 #define BENCH_NAME "ctlload"
 #include "../common/bench_util.h"
+#include "../common/bench_net.h"
+#include "../common/bench_proc.h"
 
 #define IO_TIMEOUT_S 30           /* blocking socket send/receive timeout */
 #define SYNC_TIMEOUT_S 120        /* GET /debug/controllers/sync?timeoutSeconds= */
@@ -67,55 +69,6 @@ static struct sockaddr_in server_addr;
 static const char *ns;
 static int nsvc, per, conns_n, flips, server_pid;
 static int spread_order;
-
-/* PREFIX_{n,min,p50,p90,p99,max}[_ms] of v (sorted in place); unit "ms" for nanosecond values, "" for counts */
-static void report_dist(const char *prefix, int64_t *v, size_t n, int is_time) {
-    char key[128];
-    const char *u = is_time ? "_ms" : "";
-    qsort(v, n, sizeof *v, cmp_i64);
-    snprintf(key, sizeof key, "%s_n", prefix);
-    kv(key, "%zu", n);
-    if (n == 0) return;
-    const char *names[] = {"min", "p50", "p90", "p99", "max"};
-    int64_t vals[] = {v[0], pct(v, n, 0.50), pct(v, n, 0.90), pct(v, n, 0.99), v[n - 1]};
-    for (int i = 0; i < 5; i++) {
-        snprintf(key, sizeof key, "%s_%s%s", prefix, names[i], u);
-        if (is_time) kv(key, "%.3f", ms(vals[i]));
-        else kv(key, "%lld", (long long)vals[i]);
-    }
-}
-
-static long long proc_cpu_ticks(int pid) {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return -1;
-    unsigned long long ut = 0, st = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
-    return (long long)(ut + st);
-}
-
-static long long machine_busy_ticks(void) {
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return -1;
-    unsigned long long v[10] = {0};
-    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                     &v[5], &v[6], &v[7], &v[8], &v[9]);
-    fclose(f);
-    if (got < 4) return -1;
-    return (long long)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]);
-}
-
-static double self_cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
 
 /* CPU of the server, of ctlload and of the rest of the machine between two snapshots, as "PREFIX_*_cpu_pct" */
 struct cpu_snap { long long busy, srv; double self; int64_t t; };
@@ -155,44 +108,9 @@ struct resp {
     size_t body_len;
 };
 
-static int tcp_connect(int timeout_s) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct timeval tv = {timeout_s, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&server_addr, sizeof server_addr) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
-
 static void hclose(struct hconn *c) {
     if (c->fd >= 0) close(c->fd);
     c->fd = -1;
-}
-
-static long dechunk(char *p, size_t n) {
-    size_t in = 0, out = 0;
-    for (;;) {
-        char *end;
-        unsigned long sz = strtoul(p + in, &end, 16);
-        char *crlf = memmem(p + in, n - in, "\r\n", 2);
-        if (!crlf || end == p + in) return -1;
-        in = (size_t)(crlf - p) + 2;
-        if (sz == 0) break;
-        if (in + sz + 2 > n) return -1;
-        memmove(p + out, p + in, sz);
-        out += sz;
-        in += sz + 2;
-    }
-    p[out] = 0;
-    return (long)out;
 }
 
 static int format_request(char *req, size_t cap, const char *method, const char *path, const char *ctype,
@@ -282,7 +200,7 @@ static int hreq_once(struct hconn *c, const char *method, const char *path, cons
     int reused = c->fd >= 0;
     *reused_and_silent = 0;
     if (c->fd < 0) {
-        c->fd = tcp_connect(timeout_s);
+        c->fd = loopback_connect(&server_addr, timeout_s);
         if (c->fd < 0) {
             snprintf(err, errlen, "connect: %s", strerror(errno));
             return -1;
@@ -452,7 +370,7 @@ static int w_chunks(struct watch *w, const char *p, size_t n, int64_t t) {
 
 /* opens the watch (blocking connect + request + response headers); 0 or -1 */
 static int watch_open(struct watch *w, int rcv_timeout_ms) {
-    w->fd = tcp_connect(IO_TIMEOUT_S);
+    w->fd = loopback_connect(&server_addr, IO_TIMEOUT_S);
     if (w->fd < 0) return -1;
     char req[1024];
     int n = format_request(req, sizeof req, "GET", w->path, NULL, NULL);
@@ -771,7 +689,7 @@ static int create_all(const char *prefix, long n, body_fn fn) {
     size_t nl = 0;
     for (long i = 0; i < n; i++)
         if (cr_lat[i]) cr_lat[nl++] = cr_lat[i];
-    report_dist(key, cr_lat, nl, 1);
+    report_stats(key, cr_lat, nl, 1);
     if (cr_first_error[0]) {
         snprintf(key, sizeof key, "%s_first_error", prefix);
         for (char *p = cr_first_error; *p; p++)
@@ -947,7 +865,7 @@ static int flip_once(struct hconn *c, struct watch *w, const char *pod, int make
     snprintf(fw.pod, sizeof fw.pod, "%s", pod);
     fw.want_ready = make_ready;
     fw.t_event = 0;
-    if (c->fd < 0 && (c->fd = tcp_connect(IO_TIMEOUT_S)) < 0) {
+    if (c->fd < 0 && (c->fd = loopback_connect(&server_addr, IO_TIMEOUT_S)) < 0) {
         snprintf(err, errlen, "connect: %s", strerror(errno));
         return -1;
     }
@@ -1081,11 +999,11 @@ static void run_flips(void) {
         kv("flip_first_failure", "%s", first_failure);
         fprintf(stderr, "ctlload: flip: first failure: %s\n", first_failure);
     }
-    report_dist("flip_not_ready", down, nd, 1);
-    report_dist("flip_ready", up, nu, 1);
-    report_dist("flip_both", both, nb, 1);
-    report_dist("flip_not_ready_from_send", down_s, nd, 1);
-    report_dist("flip_ready_from_send", up_s, nu, 1);
+    report_stats("flip_not_ready", down, nd, 1);
+    report_stats("flip_ready", up, nu, 1);
+    report_stats("flip_both", both, nb, 1);
+    report_stats("flip_not_ready_from_send", down_s, nd, 1);
+    report_stats("flip_ready_from_send", up_s, nu, 1);
     hclose(&c);
     hclose(&lc);
 }
@@ -1250,7 +1168,7 @@ int main(int argc, char **argv) {
         overflow += svcs[i].overflow;
     }
     pthread_mutex_unlock(&mu);
-    report_dist("writes_per_service", wv, (size_t)nsvc, 0);
+    report_stats("writes_per_service", wv, (size_t)nsvc, 0);
     kv("slice_overflow", "%d", overflow);
     report_cpu("converge", cc0, cc1);
     watch_stop(&sw);

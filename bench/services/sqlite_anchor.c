@@ -5,10 +5,11 @@
  * (BEGIN IMMEDIATE; INSERT one ~1 KiB JSON document; COMMIT), each its own commit, like one API create.
  *
  *   gcc -O2 -Wall -o sqlite_anchor bench/services/sqlite_anchor.c -lsqlite3
- *   sqlite_anchor DBPATH SECONDS MAXROWS [full]
+ *   sqlite_anchor DBPATH SECONDS MAXROWS [normal|full [BATCH]]
  *
  * Runs until MAXROWS rows are in or SECONDS have passed, whichever comes first (DBPATH must not exist; it
  * should sit on the filesystem the server's database uses). "full" selects synchronous=FULL instead.
+ * BATCH (default 1) rows go into each transaction: 100 shows what batching (group commit) can reach.
  * Output: "key value" lines on stdout: inserts, seconds, inserts_per_s, commit_p50_us, commit_p99_us,
  * commit_max_us, row_bytes. Exit status 0 on success, 1 on an SQLite error, 2 on usage errors.
  */
@@ -58,14 +59,15 @@ static int cmp_i64(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: sqlite_anchor DBPATH SECONDS MAXROWS [full]\n");
+        fprintf(stderr, "usage: sqlite_anchor DBPATH SECONDS MAXROWS [normal|full [BATCH]]\n");
         return 2;
     }
     const char *path = argv[1];
     double seconds = atof(argv[2]);
     long maxrows = atol(argv[3]);
     int full = argc > 4 && strcmp(argv[4], "full") == 0;
-    if (seconds <= 0 || maxrows < 1) return 2;
+    long batch = argc > 5 ? atol(argv[5]) : 1;
+    if (seconds <= 0 || maxrows < 1 || batch < 1) return 2;
     if (access(path, F_OK) == 0) {
         fprintf(stderr, "sqlite_anchor: %s exists\n", path);
         return 2;
@@ -89,7 +91,12 @@ int main(int argc, char **argv) {
     int64_t t0 = now_ns();
     long n = 0;
     size_t row_bytes = 0;
+    long commits = 0;
     while (n < maxrows && now_ns() < deadline) {
+      int64_t a = now_ns();
+      check(sqlite3_step(begin), "BEGIN");
+      sqlite3_reset(begin);
+      for (long b = 0; b < batch && n < maxrows; b++) {
         /* a Service-shaped JSON document of ~1 KiB, different per row */
         snprintf(name, sizeof name, "svc-%ld", n);
         /* pass 0 measures the document without padding, pass 1 pads it to ROW_BYTES */
@@ -110,18 +117,23 @@ int main(int argc, char **argv) {
             96 + (n >> 16) % 16, (n >> 8) & 255, n & 255, 96 + (n >> 16) % 16, (n >> 8) & 255, n & 255);
         }
         row_bytes = (size_t)len;
-        int64_t a = now_ns();
-        check(sqlite3_step(begin), "BEGIN");
-        sqlite3_reset(begin);
         sqlite3_bind_text(ins, 1, name, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(ins, 2, n + 1);
         sqlite3_bind_blob(ins, 3, doc, len, SQLITE_TRANSIENT);
         check(sqlite3_step(ins), "INSERT");
         sqlite3_reset(ins);
-        check(sqlite3_step(commit), "COMMIT");
-        sqlite3_reset(commit);
-        lat[n++] = now_ns() - a;
+        n++;
+      }
+      check(sqlite3_step(commit), "COMMIT");
+      sqlite3_reset(commit);
+      lat[commits++] = now_ns() - a;
     }
+    /* verify: every row is there */
+    sqlite3_stmt *count;
+    check(sqlite3_prepare_v2(db, "SELECT count(*) FROM objects", -1, &count, NULL), "prepare count");
+    check(sqlite3_step(count), "count");
+    long stored = (long)sqlite3_column_int64(count, 0);
+    sqlite3_finalize(count);
     int64_t t1 = now_ns();
     sqlite3_finalize(begin);
     sqlite3_finalize(ins);
@@ -129,15 +141,21 @@ int main(int argc, char **argv) {
     check(sqlite3_close(db), "close");
 
     double s = (double)(t1 - t0) / 1e9;
-    qsort(lat, (size_t)n, sizeof *lat, cmp_i64);
+    qsort(lat, (size_t)commits, sizeof *lat, cmp_i64);
     printf("inserts %ld\n", n);
+    printf("rows_stored %ld\n", stored);
+    printf("verified %d\n", stored == n);
+    printf("batch %ld\n", batch);
+    printf("commits %ld\n", commits);
+    printf("commits_per_s %.1f\n", s > 0 ? (double)commits / s : 0);
     printf("seconds %.3f\n", s);
     printf("inserts_per_s %.1f\n", s > 0 ? (double)n / s : 0);
-    printf("commit_p50_us %.1f\n", n ? (double)lat[n / 2] / 1e3 : 0);
-    printf("commit_p99_us %.1f\n", n ? (double)lat[(size_t)((double)n * 0.99) < (size_t)n ? (size_t)((double)n * 0.99) : (size_t)n - 1] / 1e3 : 0);
-    printf("commit_max_us %.1f\n", n ? (double)lat[n - 1] / 1e3 : 0);
+    long c = commits;
+    printf("commit_p50_us %.1f\n", c ? (double)lat[c / 2] / 1e3 : 0);
+    printf("commit_p99_us %.1f\n", c ? (double)lat[(size_t)((double)c * 0.99) < (size_t)c ? (size_t)((double)c * 0.99) : (size_t)c - 1] / 1e3 : 0);
+    printf("commit_max_us %.1f\n", c ? (double)lat[c - 1] / 1e3 : 0);
     printf("row_bytes %zu\n", row_bytes);
     printf("synchronous %s\n", full ? "FULL" : "NORMAL");
     free(lat);
-    return 0;
+    return stored == n ? 0 : 1;
 }

@@ -4,7 +4,8 @@
  *
  *   gcc -O2 -Wall -o svcload bench/services/svcload.c -lpthread
  *   svcload create PORT NS PREFIX N CONC [TYPE [SERVER_PID]]
- *       N Services PREFIX-0 .. PREFIX-(N-1) of TYPE (default NodePort) created in namespace NS (created if
+ *       N Services PREFIX-0 .. PREFIX-(N-1) of TYPE (default NodePort; TYPE "Pod" creates ~1 KiB Pods instead,
+ *       for the storage benchmark scripts/bench-store.sh and the restart benchmark) created in namespace NS (created if
  *       missing) by CONC threads, each with its own blocking HTTP/1.1 keep-alive connection to
  *       127.0.0.1:PORT, taking the next index from a shared counter. Reports the creates per second over
  *       the whole storm (first send to last response), per-create latency, status counts, and the CPU of
@@ -39,198 +40,9 @@
 
 #define BENCH_NAME "svcload"
 #include "../common/bench_util.h"
+#include "../common/bench_http.h"
 
-#define IO_TIMEOUT_S 30          /* blocking socket send/receive timeout */
 #define MAX_CONSECUTIVE_ERRORS 5 /* a thread gives up after this many transport errors in a row */
-
-static int port;
-static struct sockaddr_in server_addr;
-
-static void report_dist(const char *prefix, int64_t *v, size_t n) {
-    char key[128];
-    qsort(v, n, sizeof *v, cmp_i64);
-    snprintf(key, sizeof key, "%s_n", prefix);
-    kv(key, "%zu", n);
-    if (n == 0) return;
-    snprintf(key, sizeof key, "%s_p50_ms", prefix);
-    kv(key, "%.3f", ms(pct(v, n, 0.50)));
-    snprintf(key, sizeof key, "%s_p99_ms", prefix);
-    kv(key, "%.3f", ms(pct(v, n, 0.99)));
-    snprintf(key, sizeof key, "%s_max_ms", prefix);
-    kv(key, "%.3f", ms(v[n - 1]));
-}
-
-/* ---------------------------------------------------------------- blocking keep-alive client ---------- */
-
-struct hconn {
-    int fd;
-    char *buf;
-    size_t cap;
-};
-
-struct resp {
-    int status;
-    const char *body; /* NUL-terminated, inside the connection's buffer (chunk framing removed) */
-    size_t body_len;
-};
-
-static int hconnect(struct hconn *c) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct timeval tv = {IO_TIMEOUT_S, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&server_addr, sizeof server_addr) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    c->fd = fd;
-    if (!c->buf) {
-        c->cap = 1 << 16;
-        c->buf = malloc(c->cap);
-        if (!c->buf) die("out of memory");
-    }
-    return 0;
-}
-
-static void hclose(struct hconn *c) {
-    if (c->fd >= 0) close(c->fd);
-    c->fd = -1;
-}
-
-/* removes chunk framing in place; returns the decoded length or -1 */
-static long dechunk(char *p, size_t n) {
-    size_t in = 0, out = 0;
-    for (;;) {
-        char *end;
-        unsigned long sz = strtoul(p + in, &end, 16);
-        char *crlf = memmem(p + in, n - in, "\r\n", 2);
-        if (!crlf || end == p + in) return -1;
-        in = (size_t)(crlf - p) + 2;
-        if (sz == 0) break;
-        if (in + sz + 2 > n) return -1;
-        memmove(p + out, p + in, sz);
-        out += sz;
-        in += sz + 2;
-    }
-    p[out] = 0;
-    return (long)out;
-}
-
-/* One request/response. Returns 0, or -1 with a message in err (the connection is then closed). */
-static int hreq(struct hconn *c, const char *method, const char *path, const char *ctype, const char *body,
-                struct resp *r, char *err, size_t errlen) {
-    if (c->fd < 0 && hconnect(c) < 0) {
-        snprintf(err, errlen, "connect: %s", strerror(errno));
-        return -1;
-    }
-    char req[8192];
-    size_t blen = body ? strlen(body) : 0;
-    int n = body ? snprintf(req, sizeof req,
-                            "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: application/json\r\n"
-                            "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n%s",
-                            method, path, port, ctype, blen, body)
-                 : snprintf(req, sizeof req, "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept: application/json\r\n\r\n",
-                            method, path, port);
-    if (n < 0 || (size_t)n >= sizeof req) die("request too large");
-    size_t off = 0;
-    while (off < (size_t)n) {
-        ssize_t w = send(c->fd, req + off, (size_t)n - off, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            snprintf(err, errlen, "send: %s", strerror(errno));
-            hclose(c);
-            return -1;
-        }
-        off += (size_t)w;
-    }
-    size_t have = 0, hdr_end = 0, need = 0;
-    int chunked = 0, conn_close = 0;
-    for (;;) {
-        if (have + 1 >= c->cap) {
-            c->cap *= 2;
-            c->buf = realloc(c->buf, c->cap);
-            if (!c->buf) die("out of memory");
-        }
-        ssize_t got = recv(c->fd, c->buf + have, c->cap - 1 - have, 0);
-        if (got < 0 && errno == EINTR) continue;
-        if (got <= 0) {
-            snprintf(err, errlen, "recv: %s",
-                     got == 0 ? "connection closed"
-                     : (errno == EAGAIN || errno == EWOULDBLOCK) ? "no answer within the socket timeout"
-                                                                 : strerror(errno));
-            hclose(c);
-            return -1;
-        }
-        have += (size_t)got;
-        c->buf[have] = 0;
-        if (!hdr_end) {
-            char *e = strstr(c->buf, "\r\n\r\n");
-            if (!e) continue;
-            hdr_end = (size_t)(e - c->buf) + 4;
-            if (sscanf(c->buf, "HTTP/1.%*d %d", &r->status) != 1) {
-                snprintf(err, errlen, "bad status line");
-                hclose(c);
-                return -1;
-            }
-            char *cl = strcasestr(c->buf, "\r\ncontent-length:");
-            char *cc = strcasestr(c->buf, "\r\nconnection: close");
-            conn_close = cc && cc < e;
-            if (cl && cl < e) {
-                need = hdr_end + (size_t)strtoul(cl + 17, NULL, 10);
-            } else {
-                char *te = strcasestr(c->buf, "\r\ntransfer-encoding: chunked");
-                if (te && te < e) chunked = 1;
-                else {
-                    snprintf(err, errlen, "response has neither Content-Length nor chunked encoding");
-                    hclose(c);
-                    return -1;
-                }
-            }
-        }
-        if (!chunked && have >= need) break;
-        if (chunked && have >= hdr_end + 5 && memcmp(c->buf + have - 5, "0\r\n\r\n", 5) == 0) break;
-    }
-    char *b = c->buf + hdr_end;
-    size_t blen2 = have - hdr_end;
-    if (chunked) {
-        long d = dechunk(b, blen2);
-        if (d < 0) {
-            snprintf(err, errlen, "bad chunked framing");
-            hclose(c);
-            return -1;
-        }
-        blen2 = (size_t)d;
-    }
-    r->body = b;
-    r->body_len = blen2;
-    if (conn_close) hclose(c);
-    return 0;
-}
-
-/* the "message" of a Status body, or the first 200 characters; written to out (one line) */
-static void status_message(const char *body, char *out, size_t outlen) {
-    const char *m = strstr(body, "\"message\"");
-    if (m) {
-        m = strchr(m + 9, '"');
-        if (m) {
-            size_t i = 0;
-            for (m++; *m && *m != '"' && i + 1 < outlen; m++) {
-                if (*m == '\\' && m[1]) m++;
-                out[i++] = *m;
-            }
-            out[i] = 0;
-            return;
-        }
-    }
-    snprintf(out, outlen, "%.200s", body);
-    for (char *p = out; *p; p++)
-        if (*p == '\n' || *p == '\r') *p = ' ';
-}
 
 static void ensure_namespace(const char *name) {
     struct hconn c = {.fd = -1};
@@ -244,47 +56,30 @@ static void ensure_namespace(const char *name) {
     free(c.buf);
 }
 
-static void service_body(char *out, size_t outlen, const char *prefix, long i, const char *type) {
+/* A Pod for TYPE "Pod": ~1 KiB once stored with its defaults, like the storage anchor's rows and etcd's values. */
+static void pod_body(char *out, size_t outlen, const char *prefix, long i) {
+    snprintf(out, outlen,
+             "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s-%ld\",\"labels\":{\"bench\":\"%s\","
+             "\"app\":\"%s-%ld\"},\"annotations\":{\"bench.serviceplane.dev/note\":\"%.*s\"}},"
+             "\"spec\":{\"containers\":[{\"name\":\"app\",\"image\":\"registry.k8s.io/pause:3.10\","
+             "\"ports\":[{\"name\":\"http\",\"containerPort\":8080}]}]}}",
+             prefix, i, prefix, prefix, i, 256,
+             "padding padding padding padding padding padding padding padding padding padding padding padding "
+             "padding padding padding padding padding padding padding padding padding padding padding padding "
+             "padding padding padding padding padding padding padding padding padding padding padding padding ");
+}
+
+/* The request body of object i: a Pod for TYPE "Pod", else a Service of that type. */
+static void object_body(char *out, size_t outlen, const char *prefix, long i, const char *type) {
+    if (strcmp(type, "Pod") == 0) {
+        pod_body(out, outlen, prefix, i);
+        return;
+    }
     snprintf(out, outlen,
              "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"%s-%ld\",\"labels\":{\"bench\":\"%s\"}},"
              "\"spec\":{\"type\":\"%s\",\"selector\":{\"app\":\"%s-%ld\"},"
              "\"ports\":[{\"name\":\"http\",\"port\":80,\"targetPort\":8080}]}}",
              prefix, i, prefix, type, prefix, i);
-}
-
-/* ---------------------------------------------------------------- CPU accounting ---------------------- */
-
-static long long proc_cpu_ticks(int pid) {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return -1;
-    unsigned long long ut = 0, st = 0;
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
-    return (long long)(ut + st);
-}
-
-/* busy ticks of the whole machine (all CPUs), from /proc/stat */
-static long long machine_busy_ticks(void) {
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return -1;
-    unsigned long long v[10] = {0};
-    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-                     &v[5], &v[6], &v[7], &v[8], &v[9]);
-    fclose(f);
-    if (got < 4) return -1;
-    return (long long)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]); /* user nice system irq softirq steal */
-}
-
-static double self_cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 /* ---------------------------------------------------------------- create ------------------------------- */
@@ -311,13 +106,13 @@ static void note_error(const char *fmt, ...) {
 static void *create_worker(void *arg) {
     (void)arg;
     struct hconn c = {.fd = -1};
-    char path[256], body[1024], err[256];
-    snprintf(path, sizeof path, "/api/v1/namespaces/%s/services", g_ns);
+    char path[256], body[2048], err[256];
+    snprintf(path, sizeof path, "/api/v1/namespaces/%s/%s", g_ns, strcmp(g_type, "Pod") == 0 ? "pods" : "services");
     int consecutive = 0;
     for (;;) {
         long i = atomic_fetch_add(&next_index, 1);
         if (i >= g_n) break;
-        service_body(body, sizeof body, g_prefix, i, g_type);
+        object_body(body, sizeof body, g_prefix, i, g_type);
         struct resp r;
         int64_t t0 = now_ns();
         if (hreq(&c, "POST", path, "application/json", body, &r, err, sizeof err)) {
@@ -427,7 +222,7 @@ static int run_fill(const char *ns, const char *prefix, long max) {
     long i;
     for (i = 0; i < max; i++) {
         struct resp r;
-        service_body(body, sizeof body, prefix, i, "ClusterIP");
+        object_body(body, sizeof body, prefix, i, "ClusterIP");
         int64_t a = now_ns();
         if (hreq(&c, "POST", path, "application/json", body, &r, err, sizeof err)) die("create %s-%ld: %s", prefix, i, err);
         v[nv++] = now_ns() - a;
@@ -449,7 +244,7 @@ static int run_fill(const char *ns, const char *prefix, long max) {
         kv("fail_message", "%s", msg);
         /* one more attempt, with another name: still full? */
         struct resp r;
-        service_body(body, sizeof body, prefix, max + 1, "ClusterIP");
+        object_body(body, sizeof body, prefix, max + 1, "ClusterIP");
         if (hreq(&c, "POST", path, "application/json", body, &r, err, sizeof err)) die("extra create: %s", err);
         status_message(r.body, msg, sizeof msg);
         kv("again_status", "%d", r.status);
@@ -470,12 +265,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    port = atoi(argv[2]);
+    int port = atoi(argv[2]);
     if (port <= 0 || port > 65535) return 2;
-    memset(&server_addr, 0, sizeof server_addr);
-    server_addr.sin_family = AF_INET;
-    server_addr.sin_port = htons((uint16_t)port);
-    server_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    http_target(port);
     if (strcmp(argv[1], "create") == 0 && argc >= 7) {
         long n = atol(argv[5]);
         int conc = atoi(argv[6]);

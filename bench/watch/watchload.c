@@ -44,6 +44,8 @@
 
 #define BENCH_NAME "watchload"
 #include "../common/bench_util.h"
+#include "../common/bench_net.h"
+#include "../common/bench_proc.h"
 
 #define MAX_PENDING 256          /* watch connections at once that are connecting or awaiting headers */
 #define OPEN_DEADLINE_S 120      /* to open all watchers */
@@ -55,43 +57,9 @@
 static int port;
 static struct sockaddr_in server_addr;
 
-/* prints PREFIX_{p50,p99,max}_ms (and min, n) of the n values (sorted in place) */
-static void report_dist(const char *prefix, int64_t *v, size_t n) {
-    char key[128];
-    qsort(v, n, sizeof *v, cmp_i64);
-    snprintf(key, sizeof key, "%s_n", prefix);
-    kv(key, "%zu", n);
-    if (n == 0) return;
-    snprintf(key, sizeof key, "%s_min_ms", prefix);
-    kv(key, "%.3f", ms(v[0]));
-    snprintf(key, sizeof key, "%s_p50_ms", prefix);
-    kv(key, "%.3f", ms(pct(v, n, 0.50)));
-    snprintf(key, sizeof key, "%s_p90_ms", prefix);
-    kv(key, "%.3f", ms(pct(v, n, 0.90)));
-    snprintf(key, sizeof key, "%s_p99_ms", prefix);
-    kv(key, "%.3f", ms(pct(v, n, 0.99)));
-    snprintf(key, sizeof key, "%s_max_ms", prefix);
-    kv(key, "%.3f", ms(v[n - 1]));
-}
-
 /* ---------------------------------------------------------------- blocking client ---------------------- */
 
-static int blocking_connect(void) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) die("socket: %s", strerror(errno));
-    struct timeval tv = {IO_TIMEOUT_S, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&server_addr, sizeof server_addr) < 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
+static int blocking_connect(void) { return loopback_connect(&server_addr, IO_TIMEOUT_S); }
 
 struct resp {
     int status;
@@ -545,21 +513,6 @@ static void report_watch_open(int64_t t0, int64_t t1) {
 
 /* ---------------------------------------------------------------- fanout -------------------------------- */
 
-static long proc_status_kb(int pid, const char *field);
-static long long proc_cpu_ticks(int pid);
-
-/* all CPUs' busy time (everything but idle and iowait) in clock ticks, from /proc/stat */
-static long long machine_busy_ticks(void) {
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f) return -1;
-    unsigned long long u = 0, ni = 0, sy = 0, id = 0, io = 0, irq = 0, sirq = 0, st = 0;
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &u, &ni, &sy, &id, &io, &irq, &sirq, &st);
-    fclose(f);
-    if (n < 7) return -1;
-    (void)id;
-    (void)io;
-    return (long long)(u + ni + sy + irq + sirq + st);
-}
 
 /* "machine_busy_pct" (of all CPUs together, 100 = one CPU) and "other_cpu_pct": what neither the server nor
  * this process used over the interval, i.e. the noise from the rest of the machine */
@@ -573,12 +526,6 @@ static void report_noise(const char *prefix, long long busy0, long long busy1, l
     snprintf(key, sizeof key, "%sother_cpu_pct", prefix);
     double other = busy - srv - self;
     kv(key, "%.1f", other > 0 ? 100.0 * other / seconds : 0.0);
-}
-
-static double self_cpu_s(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 struct loader {
@@ -938,39 +885,6 @@ static int run_fanout(int k, int n, int warmup, int server_pid) {
 }
 
 /* ---------------------------------------------------------------- scale --------------------------------- */
-
-static long proc_status_kb(int pid, const char *field) {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    long v = -1;
-    size_t fl = strlen(field);
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
-            v = strtol(line + fl + 1, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return v;
-}
-
-/* utime+stime of PID in clock ticks */
-static long long proc_cpu_ticks(int pid) {
-    char path[64], buf[2048];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return -1;
-    unsigned long long ut = 0, st = 0;
-    /* fields after ") ": state(3) ... utime(14) stime(15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2) return -1;
-    return (long long)(ut + st);
-}
 
 static int count_fds(int pid) {
     char path[64];
