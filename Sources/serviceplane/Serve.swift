@@ -34,8 +34,10 @@ struct Serve: ParsableCommand {
     @Option(help: "normal (survives a process crash) or full (also survives power loss).")
     var durability: String = "normal"
 
-    @Option(help: "Worker threads serving HTTP requests.")
-    var threads: Int = 2
+    /// 16, not the core count: a write holds its thread until its commit is durable, and group commit can only
+    /// share an fsync among writers that are waiting at the same time (see Store+Commit.swift).
+    @Option(help: "Worker threads serving HTTP requests (writes wait on them for their commit).")
+    var threads: Int = 16
 
     @Option(help: "Service cluster IP range: one CIDR, or two (IPv4 and IPv6, comma-separated) for dual stack.")
     var serviceClusterIPRange = "10.96.0.0/12"
