@@ -91,11 +91,13 @@ public final class Store: Sendable {
 
         let resourceVersion = try connection.scalarInt("SELECT resource_version FROM revision WHERE id = 1") ?? 0
         var indexes: [String: ResourceIndex] = [:]
+        // Sized up front: growing dictionaries of 100,000 objects rehashes every key several times.
+        let counts = try connection.statement("SELECT resource, count(*) FROM objects GROUP BY resource")
+        while try counts.step() { indexes[counts.string(0)] = ResourceIndex(capacity: Int(counts.int64(1))) }
         let rows = try connection.statement("SELECT resource, namespace, name, resource_version, data FROM objects")
         while try rows.step() {
-            let bytes = rows.bytes(4)
             let stored = StoredObject(namespace: rows.string(1), name: rows.string(2), resourceVersion: rows.int64(3),
-                                      object: try JSON.parse(bytes), bytes: bytes)
+                                      storedBytes: rows.bytes(4))
             indexes[rows.string(0), default: ResourceIndex()].put(stored)
         }
         let eventLog = try EventHistoryLoader.load(connection, indexes: indexes, policy: history,
