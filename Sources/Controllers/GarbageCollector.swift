@@ -11,8 +11,10 @@ import Synchronization
 /// with `blockOwnerDeletion` remains; an owner held by `orphan` has its ownerReferences removed from its
 /// dependents, then is released. References to kinds this server does not serve are never treated as gone.
 ///
-/// Each pass looks at every object (a single coalescing work key), which is simple and level-triggered; at the
-/// sizes this server targets (tens of thousands of objects) a pass takes milliseconds.
+/// Deletions and objects being deleted trigger a pass over every object (a single coalescing work key), which is
+/// simple and level-triggered. A new object with owners is only checked itself (its own work key: are its owners
+/// gone?), as upstream's `attemptToDeleteItem` does: a pass per new dependent made every Service create cost a
+/// pass over all objects (its EndpointSlice names it as owner), O(n²) over a burst of creates.
 public final class GarbageCollector: Controller {
     public let name = "garbagecollector"
     static let passKey = "*"
@@ -26,7 +28,10 @@ public final class GarbageCollector: Controller {
         self.registry = registry
         self.logger = logger
         self.kinds = registry.resources
-        queue.setProcessor { [weak self] _ in self?.pass() ?? true }  // weak: work may outlive the controller at shutdown
+        queue.setProcessor { [weak self] key in  // weak: work may outlive the controller at shutdown
+            guard let self else { return true }
+            return key == Self.passKey ? pass() : checkOwners(key)
+        }
     }
 
     public var isIdle: Bool { queue.isIdle }
@@ -35,9 +40,13 @@ public final class GarbageCollector: Controller {
         let queue = self.queue
         var started: [StoreSubscription] = []
         let from = "\(registry.store.currentResourceVersion)"
-        for kind in kinds {
+        for (index, kind) in kinds.enumerated() {
             if let subscription = try registry.watch(kind, namespace: nil, options: WatchOptions(resourceVersion: from), emit: { event in
-                if Self.mayNeedCollection(event) { queue.add(Self.passKey) }
+                switch Self.work(for: event) {
+                case .pass: queue.add(Self.passKey)
+                case .checkOwners(let key): queue.add("\(index)|\(key)")
+                case nil: break
+                }
                 return true
             }) { started.append(subscription) }
         }
@@ -45,15 +54,33 @@ public final class GarbageCollector: Controller {
         queue.add(Self.passKey)
     }
 
+    enum Work: Equatable {
+        /// Look at every object.
+        case pass
+        /// Look at one new dependent (its key).
+        case checkOwners(String)
+    }
+
     /// Only deletions, objects being deleted, and new objects with owners can change what the collector must do;
     /// a status update (of a Pod, or of a managed EndpointSlice) must not cost a pass over every object.
     /// (A new dependent may name an owner that is already gone; a modified one keeps the owners it had, except
     /// when ownerReferences are edited, which the next relevant change or the startup pass picks up.)
-    static func mayNeedCollection(_ event: WatchEvent) -> Bool {
-        guard case .object(let type, let object) = event else { return false }
+    static func work(for event: WatchEvent) -> Work? {
+        guard case .object(let type, let object) = event else { return nil }
         let metadata = object.object["metadata"]
-        return type == "DELETED" || metadata?["deletionTimestamp"] != nil
-            || (type == "ADDED" && !(metadata?["ownerReferences"]?.arrayValue ?? []).isEmpty)
+        if type == "DELETED" || metadata?["deletionTimestamp"] != nil { return .pass }
+        if type == "ADDED", !(metadata?["ownerReferences"]?.arrayValue ?? []).isEmpty { return .checkOwners(object.key) }
+        return nil
+    }
+
+    /// Deletes the new dependent `work` names (`kind index|namespace/name`) if every owner it names is gone.
+    func checkOwners(_ work: String) -> Bool {
+        let parts = work.split(separator: "|", maxSplits: 1)
+        guard parts.count == 2, let index = Int(parts[0]), kinds.indices.contains(index) else { return true }
+        let keyParts = parts[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard keyParts.count == 2,
+              let object = try? registry.get(kinds[index], namespace: keyParts[0], name: keyParts[1]) else { return true }
+        return collectIfOrphaned(Entry(info: kinds[index], object: object), isLive: { _ in false })
     }
 
     public func stop() {
@@ -77,7 +104,6 @@ public final class GarbageCollector: Controller {
             entries += listed.items.map { Entry(info: kind, object: $0) }
         }
         let live = Set(entries.map(\.uid))
-        let served = Set(kinds.map { "\($0.apiVersion)/\($0.kind)" })
         var dependents: [String: [Entry]] = [:]
         for entry in entries {
             for reference in entry.ownerReferences {
@@ -92,16 +118,7 @@ public final class GarbageCollector: Controller {
                 } else if entry.deleting, entry.finalizers.contains("orphan") {
                     try orphan(entry, dependents: dependents[entry.uid] ?? [])
                 }
-                let references = entry.ownerReferences
-                guard !references.isEmpty, !entry.deleting else { continue }
-                let allGone = references.allSatisfy { reference in
-                    let kind = "\(reference["apiVersion"]?.stringValue ?? "")/\(reference["kind"]?.stringValue ?? "")"
-                    return served.contains(kind) && !live.contains(reference["uid"]?.stringValue ?? "")
-                }
-                if allGone, !references.contains(where: { ownerExists($0, namespace: entry.object.namespace) }) {
-                    _ = try registry.delete(entry.info, namespace: entry.object.namespace, name: entry.object.name,
-                                            options: DeleteOptions(preconditionUID: entry.uid, propagationPolicy: .background))
-                }
+                if !collectIfOrphaned(entry, isLive: { live.contains($0) }) { ok = false }
             } catch where error.code == 404 {
                 continue
             } catch {
@@ -110,6 +127,30 @@ public final class GarbageCollector: Controller {
             }
         }
         return ok
+    }
+
+    /// Deletes `entry` (Background) when it has owners, is not being deleted, and every owner is gone: of a served
+    /// kind, not `isLive` by uid (a pass's listing) and not found by a live lookup. False when the delete failed.
+    private func collectIfOrphaned(_ entry: Entry, isLive: (String) -> Bool) -> Bool {
+        let references = entry.ownerReferences
+        guard !references.isEmpty, !entry.deleting else { return true }
+        let allGone = references.allSatisfy { reference in
+            let kind = kinds.contains {
+                $0.apiVersion == reference["apiVersion"]?.stringValue && $0.kind == reference["kind"]?.stringValue
+            }
+            return kind && !isLive(reference["uid"]?.stringValue ?? "")
+        }
+        guard allGone, !references.contains(where: { ownerExists($0, namespace: entry.object.namespace) }) else { return true }
+        do {
+            _ = try registry.delete(entry.info, namespace: entry.object.namespace, name: entry.object.name,
+                                    options: DeleteOptions(preconditionUID: entry.uid, propagationPolicy: .background))
+        } catch where error.code == 404 || error.code == 409 {
+            return true  // already gone, or replaced by a new object of the same name
+        } catch {
+            logger.warning("garbage collection failed", metadata: ["object": "\(entry.object.key)", "error": "\(error.message)"])
+            return false
+        }
+        return true
     }
 
     /// A live lookup of one owner before a dependent is deleted: the pass lists kinds one after another, so an

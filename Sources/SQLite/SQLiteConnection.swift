@@ -10,6 +10,8 @@ public final class SQLiteConnection {
     /// Statements by SQL text; prepared once, reset and reused.
     private var statementCache: [String: SQLiteStatement] = [:]
     public let path: String
+    /// The WAL commit observer registered with SQLite, released with the connection.
+    var walObserver: Unmanaged<WriteAheadLogObserver>?
 
     /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory database.
     public init(path: String) throws(SQLiteError) {
@@ -29,6 +31,7 @@ public final class SQLiteConnection {
     deinit {
         statementCache.removeAll()
         sqlite3_close_v2(handle)
+        walObserver?.release()
     }
 
     /// Runs one or more SQL statements without results (schema, pragmas).
@@ -71,14 +74,28 @@ public final class SQLiteConnection {
     }
 
     /// The value of a single-integer query such as `PRAGMA user_version`.
-    /// The statement is reset before returning: a statement left on a row keeps its read transaction, and in
-    /// WAL mode that pinned snapshot stops every checkpoint from restarting the log, which then grows for ever.
+    ///
+    /// The statement is reset before returning: a statement left on a row keeps its read transaction open,
+    /// which pins the WAL (no checkpoint can rewind it, so it grows without bound).
     public func scalarInt(_ sql: String) throws(SQLiteError) -> Int64? {
         let statement = try statement(sql)
         defer { statement.reset() }
         guard try statement.step() else { return nil }
         return statement.isNull(0) ? nil : statement.int64(0)
     }
+
+    /// True while some statement has stepped but neither finished nor been reset, i.e. holds a read open.
+    public var hasActiveStatements: Bool {
+        var statement = sqlite3_next_stmt(handle, nil)
+        while let current = statement {
+            if sqlite3_stmt_busy(current) != 0 { return true }
+            statement = sqlite3_next_stmt(handle, current)
+        }
+        return false
+    }
+
+    /// True while a transaction is open (some errors, e.g. SQLITE_FULL or an I/O error, roll it back on their own).
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Rows changed by the most recent INSERT, UPDATE or DELETE.
     public var changes: Int64 { Int64(sqlite3_changes64(handle)) }

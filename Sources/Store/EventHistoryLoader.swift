@@ -3,15 +3,23 @@ import SQLite
 
 /// Rebuilds the in-memory `EventLog` from the `events` table at startup, so watches and paginated lists
 /// resume across restarts. Versions already in memory (the current objects, the previous event of the same
-/// key) are shared instead of parsed again.
+/// key) are shared; only the other bodies are read, each with one point query, and none is parsed until used.
 enum EventHistoryLoader {
     static func load(_ connection: SQLiteConnection, indexes: [String: ResourceIndex], policy: Store.HistoryPolicy,
                      currentResourceVersion: Int64) throws -> EventLog {
+        // No body columns here, and from the covering index (migration 0004): the table's rows would drag every
+        // stored body through the page cache (most events are of current objects, whose bodies are in memory).
         let rows = try connection.statement("""
-            SELECT resource_version, type, resource, namespace, name, data, previous_resource_version, previous_data,
-                   committed_at
-            FROM events ORDER BY resource_version
+            SELECT resource_version, type, resource, namespace, name, previous_resource_version, committed_at
+            FROM events INDEXED BY events_metadata ORDER BY resource_version
             """)
+        let body = try connection.statement("SELECT data FROM events WHERE resource_version = ?")
+        let previousBody = try connection.statement("SELECT previous_data FROM events WHERE resource_version = ?")
+        func read(_ statement: SQLiteStatement, _ resourceVersion: Int64) throws -> [UInt8] {
+            defer { statement.clear() }
+            try statement.bind(1, resourceVersion)
+            return try statement.step() ? statement.bytes(0) : []
+        }
         var loaded: [StoreEvent] = []
         var latest: [String: StoredObject] = [:]
         var completeAfter: Int64? = nil
@@ -28,31 +36,29 @@ enum EventHistoryLoader {
                current.resourceVersion == resourceVersion {
                 object = current
             } else {
-                let bytes = rows.bytes(5)
                 object = StoredObject(namespace: namespace, name: name, resourceVersion: resourceVersion,
-                                      object: try JSON.parse(bytes), bytes: bytes)
+                                      storedBytes: try read(body, resourceVersion))
             }
             var previous: StoredObject? = nil
             if type != .added {
-                if rows.isNull(6) {
+                if rows.isNull(5) {
                     // Written before previous versions were recorded: history cannot be rewound past it.
                     completeAfter = resourceVersion
                     loaded.removeAll()
                     latest[key] = type == .deleted ? nil : object
                     continue
                 }
-                let previousVersion = rows.int64(6)
+                let previousVersion = rows.int64(5)
                 if let known = latest[key], known.resourceVersion == previousVersion {
                     previous = known
                 } else {
-                    let bytes = rows.bytes(7)
                     previous = StoredObject(namespace: namespace, name: name, resourceVersion: previousVersion,
-                                            object: try JSON.parse(bytes), bytes: bytes)
+                                            storedBytes: try read(previousBody, resourceVersion))
                 }
             }
             latest[key] = type == .deleted ? nil : object
             loaded.append(StoreEvent(type: type, resource: resource, object: object, previous: previous,
-                                     committedAt: rows.int64(8)))
+                                     committedAt: rows.int64(6)))
         }
         var log = EventLog(capacity: policy.events, window: policy.windowSeconds, hardLimit: policy.hardLimit,
                            startingAt: completeAfter ?? currentResourceVersion)

@@ -7,6 +7,13 @@ struct ResourceIndex {
     private(set) var objects: [String: StoredObject] = [:]
     private(set) var sortedKeys: [String] = []
 
+    init() {}
+
+    init(capacity: Int) {
+        objects.reserveCapacity(capacity)
+        sortedKeys.reserveCapacity(capacity)
+    }
+
     var count: Int { objects.count }
 
     subscript(key: String) -> StoredObject? { objects[key] }

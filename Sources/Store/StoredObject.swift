@@ -1,25 +1,49 @@
 import JSON
+import Synchronization
 
-/// One version of one object as the store holds it: the parsed value and its compact JSON bytes.
+/// One version of one object as the store holds it: its compact JSON bytes and the parsed value.
 ///
 /// Immutable and shared: the in-memory index, the event log and in-flight responses all hold the same
 /// instance, so a GET is a lookup plus a write of `bytes` (DESIGN.md decision 2) and keeping an old
 /// version for a paginated list or a watch costs one reference.
+///
+/// Objects loaded from disk are parsed on first use, not at startup: a restart with 100,000 stored Pods
+/// would otherwise spend seconds parsing bodies nothing reads yet (and keep every parse tree in memory).
 public final class StoredObject: Sendable {
     public let namespace: String
     public let name: String
     public let resourceVersion: Int64
-    /// The object with `metadata.resourceVersion` set to `resourceVersion`.
-    public let object: JSON
     /// `object` serialized compactly; what GET and LIST write out.
     public let bytes: [UInt8]
+    /// The parsed value once known.
+    private let parsed: Mutex<JSON?>
 
     public init(namespace: String, name: String, resourceVersion: Int64, object: JSON, bytes: [UInt8]) {
         self.namespace = namespace
         self.name = name
         self.resourceVersion = resourceVersion
-        self.object = object
+        self.parsed = Mutex(object)
         self.bytes = bytes
+    }
+
+    /// A version read back from storage; `bytes` must be JSON this store wrote (parsed when first needed).
+    public init(namespace: String, name: String, resourceVersion: Int64, storedBytes bytes: [UInt8]) {
+        self.namespace = namespace
+        self.name = name
+        self.resourceVersion = resourceVersion
+        self.parsed = Mutex(nil)
+        self.bytes = bytes
+    }
+
+    /// The object with `metadata.resourceVersion` set to `resourceVersion`. Bytes that do not parse (only a
+    /// damaged database has them) read as an empty object rather than stopping the server.
+    public var object: JSON {
+        parsed.withLock { parsed in
+            if let parsed { return parsed }
+            let value = (try? JSON.parse(bytes)) ?? .object(JSONObject())
+            parsed = value
+            return value
+        }
     }
 
     /// Stamps `resourceVersion` into `object`'s metadata and serializes it.

@@ -34,8 +34,10 @@ struct Serve: ParsableCommand {
     @Option(help: "normal (survives a process crash) or full (also survives power loss).")
     var durability: String = "normal"
 
-    @Option(help: "Worker threads serving HTTP requests.")
-    var threads: Int = 2
+    /// 16, not the core count: a write holds its thread until its commit is durable, and group commit can only
+    /// share an fsync among writers that are waiting at the same time (see Store+Commit.swift).
+    @Option(help: "Worker threads serving HTTP requests (writes wait on them for their commit).")
+    var threads: Int = 16
 
     @Option(help: "Service cluster IP range: one CIDR, or two (IPv4 and IPv6, comma-separated) for dual stack.")
     var serviceClusterIPRange = "10.96.0.0/12"
@@ -79,7 +81,7 @@ struct Serve: ParsableCommand {
     @Option(help: "Seconds an idle connection (no request, no bytes moving) stays open; 0 disables.")
     var idleConnectionTimeout: Int = 120
 
-    @Option(help: "Seconds between WAL checkpoints that truncate the -wal file; 0 leaves it to SQLite.")
+    @Option(help: "Seconds between checks that truncate a -wal file grown past 16 MiB; 0 never truncates it.")
     var walCheckpointInterval: Double = 30
 
     @Option(help: "Keep at least this many past events for watches and paginated lists.")
@@ -231,7 +233,13 @@ struct Serve: ParsableCommand {
         }
         let repairLoop = Maintenance(every: 180) { repair.run() }  // RepairServicesInterval
         let checkpoints = db == ":memory:" || walCheckpointInterval == 0
-            ? nil : Maintenance(every: walCheckpointInterval) { store.checkpointWAL() }
+            ? nil : Maintenance(every: walCheckpointInterval) {
+                // Only a log that outgrew the limit (a reader such as a backup kept SQLite from rewinding it) is
+                // truncated: the Store's own checkpointer keeps a normal log bounded, and a TRUNCATE would also
+                // drop the log the Store preallocates at --durability full to keep its fsyncs cheap.
+                let wal = (try? FileManager.default.attributesOfItem(atPath: db + "-wal")[.size] as? Int) ?? 0
+                if wal > Store.walSizeLimitBytes { store.checkpointWAL() }
+            }
         defer {
             maintenance.stop()
             repairLoop.stop()

@@ -103,3 +103,33 @@ import Testing
         #expect(try other.scalarInt("PRAGMA wal_checkpoint(TRUNCATE)") == 0)
     }
 }
+
+@Suite struct SQLiteWriteAheadLogTests {
+    @Test func scalarIntLeavesNoStatementOpen() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1), (2)")
+        #expect(try connection.scalarInt("SELECT a FROM t ORDER BY a") == 1)
+        #expect(connection.hasActiveStatements == false)
+    }
+
+    @Test func preallocatedLogKeepsCommittedRowsAndIgnoresTheZeros() throws {
+        let directory = NSTemporaryDirectory() + "sqlitetests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/db"
+        do {
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute("PRAGMA journal_mode=WAL")
+            try connection.persistWriteAheadLog()
+            try connection.execute("CREATE TABLE t (a INTEGER)")
+            try connection.execute("PRAGMA wal_autocheckpoint=0; INSERT INTO t VALUES (1)")
+            try connection.preallocateWriteAheadLog(bytes: 1 << 20)
+            let size = try FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? NSNumber
+            #expect(size?.intValue == 1 << 20)
+            try connection.execute("INSERT INTO t VALUES (2)")
+        }
+        // Reopened: recovery reads the committed frames and stops at the zeros.
+        let reopened = try SQLiteConnection(path: path)
+        #expect(try reopened.scalarInt("SELECT sum(a) FROM t") == 3)
+    }
+}

@@ -95,6 +95,31 @@ func pod(_ name: String, namespace: String = "default", label: String = "a") -> 
         #expect(next[0].resourceVersion == 4)
     }
 
+    @Test func historyReloadedFromDiskReadsOnlyTheBodiesItNeeds() throws {
+        let temporary = TemporaryStore()
+        do {
+            let store = try temporary.open()
+            try store.commit([.create(resource: "pods", namespace: "default", name: "a", object: pod("a"))])
+            try store.commit([.create(resource: "pods", namespace: "default", name: "b", object: pod("b"))])
+            try store.commit([.update(resource: "pods", namespace: "default", name: "a", object: pod("a", label: "z"),
+                                      expectedResourceVersion: 1)])
+            try store.commit([.update(resource: "pods", namespace: "default", name: "a", object: pod("a", label: "y"),
+                                      expectedResourceVersion: 3)])
+            try store.commit([.delete(resource: "pods", namespace: "default", name: "b", expectedResourceVersion: 2)])
+        }
+        let reopened = try temporary.open()
+        #expect(reopened.get(resource: "pods", namespace: "default", name: "a")?.object["metadata"]?["labels"]?["app"] == "y")
+        // Rewinding needs the bodies of versions that are no longer current: read back by resourceVersion.
+        let atTwo = try #require(reopened.list(resource: "pods", namespace: "default", at: 2))
+        #expect(atTwo.objects.map(\.name) == ["a", "b"])
+        #expect(atTwo.objects[0].object["metadata"]?["labels"]?["app"] == "a")
+        #expect(atTwo.objects[0].object["metadata"]?["resourceVersion"] == "1")
+        let atThree = try #require(reopened.list(resource: "pods", namespace: "default", at: 3))
+        #expect(atThree.objects[0].object["metadata"]?["labels"]?["app"] == "z")
+        let deletion = try #require(reopened.list(resource: "pods", namespace: nil, at: 4))
+        #expect(deletion.objects.map(\.name) == ["a", "b"])
+    }
+
     @Test func listIsOrderedByNamespaceThenName() throws {
         let temporary = TemporaryStore()
         let store = try temporary.open()

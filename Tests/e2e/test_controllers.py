@@ -547,6 +547,18 @@ def test_dependent_with_a_live_second_owner_stays(simulated_server):
     assert server.get(services_path(NS, "dep")).status_code == 200
 
 
+def test_new_dependent_of_a_gone_owner_is_collected_and_of_a_live_one_kept(simulated_server):
+    # Checked on its own when created (no pass over every object): the owner's uid decides, not its name.
+    server = simulated_server
+    owner = server.create(services_path(NS), svc("owner"))
+    server.create(services_path(NS), dependent("kept", owner))
+    ghost = {"metadata": {"name": "owner", "uid": "00000000-0000-0000-0000-000000000000"}}
+    server.create(services_path(NS), dependent("orphaned", ghost))
+    sync(server)
+    assert server.get(services_path(NS, "orphaned")).status_code == 404
+    assert server.get(services_path(NS, "kept")).status_code == 200
+
+
 @pytest.mark.timeout(30)
 def test_foreground_deletion_waits_for_blocking_dependents(simulated_server):
     server = simulated_server
