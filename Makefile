@@ -6,6 +6,8 @@
 #   make venv    Python virtualenv for the end-to-end tests (.venv), rebuilt when requirements-test.txt changes
 #   make test    unit tests (swift test) + end-to-end tests (pytest Tests/e2e) against the release binary
 #   make bench   release build of serviceplane and serviceplane-bench, then scripts/bench.sh
+#   make fuzz    libFuzzer runs of the JSON parser, selector parsers and patch engine (FUZZ_SECONDS in total,
+#                default 180), then schemathesis against our OpenAPI documents (SCHEMATHESIS_EXAMPLES per operation)
 #   make clean   remove build outputs and the virtualenv
 #
 # Swift builds always run one after another: the machines have 2 cores and two concurrent
@@ -39,7 +41,11 @@ ARGS ?= --bind-address 127.0.0.1 --port 8080 --db serviceplane.db --kubeconfig-o
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS='-k crud -x'`.
 PYTEST_ARGS ?=
 
-.PHONY: deps build run venv test unit e2e bench clean
+# `make fuzz`: seconds of libFuzzer time shared by the three targets, and schemathesis examples per operation.
+FUZZ_SECONDS ?= 180
+SCHEMATHESIS_EXAMPLES ?= 10
+
+.PHONY: deps build run venv test unit e2e bench fuzz clean
 
 deps:
 	@missing=""; \
@@ -91,5 +97,13 @@ bench: deps
 	$(SWIFT) build -c release --product serviceplane-bench
 	scripts/bench.sh
 
+# Fuzzing: scripts/fuzz.sh builds its own instrumented executables under .build-fuzz/ (swiftc, not SwiftPM), so it
+# never shares .build/ with the release build that schemathesis runs against.
+fuzz: deps venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+	$(SWIFT) build -c release --product serviceplane
+	SERVICEPLANE_BIN="$(CURDIR)/$(RELEASE_BIN)" SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) \
+	  $(VENV)/bin/python scripts/schemathesis.py
+
 clean:
-	rm -rf .build $(VENV) bench-out
+	rm -rf .build .build-fuzz $(VENV) bench-out
