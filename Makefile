@@ -43,7 +43,7 @@ PYTEST_ARGS ?=
 
 # `make fuzz`: seconds of libFuzzer time shared by the three targets, and schemathesis examples per operation.
 FUZZ_SECONDS ?= 180
-SCHEMATHESIS_EXAMPLES ?= 10
+SCHEMATHESIS_EXAMPLES ?= 5
 
 .PHONY: deps build run venv test unit e2e bench fuzz clean
 

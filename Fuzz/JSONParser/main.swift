@@ -3,8 +3,8 @@
 //
 // Invariants checked on every input:
 // - parsing never crashes, hangs or reads out of bounds (AddressSanitizer watches the unsafe-pointer parser);
-// - whatever parses serializes to JSON that parses back to the same value, and serializing that again gives the
-//   same bytes (parse → serialize → parse is a fixed point);
+// - whatever parses serializes to JSON that parses back to the same value (as JSON numbers: 1.0 comes back as 1),
+//   and the serialized text settles after one round (parse → serialize is a fixed point from then on);
 // - the duplicate-key-recording parse agrees with the plain one;
 // - a failure is a JSONParseError whose offset lies within the input.
 import JSON
@@ -33,7 +33,10 @@ public func fuzzJSONParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         preconditionFailure("serialized output does not parse: \(error): \(String(decoding: serialized, as: UTF8.self))")
     }
     precondition(sameJSON(reparsed, value), "round trip changed the value")
-    precondition(reparsed.serialized() == serialized, "serialization is not a fixed point")
+    // One round may still change the text: -0.0 (or a double that underflows to it) serializes as `-0`, which
+    // parses back as the integer 0 (the same JSON number). From then on the text must be a fixed point.
+    let again = reparsed.serialized()
+    precondition(again == serialized || (try? JSON.parse(again))?.serialized() == again, "serialization does not settle")
     _ = value.serialized(pretty: true)
     return 0
 }
