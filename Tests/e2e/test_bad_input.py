@@ -691,8 +691,10 @@ def test_a_declared_100_mb_body_is_refused_before_it_is_sent(bad_server):
 
 
 def test_a_streamed_100_mb_body_is_refused_and_the_server_stays_responsive(bad_server):
-    """A chunked body has no declared length: the server counts and answers 413 once it passes 3 MiB. The client
-    keeps streaming; it must get its 413 long before it would have sent 100 MB, and other clients are served."""
+    """A chunked body has no declared length: past 3 MiB the server drops every further chunk unbuffered (memory
+    stays bounded) and answers 413 when the body ends — libmicrohttpd 0.9.75 cannot queue a reply in the middle of an
+    upload, so it does read the 100 MB, at local-socket speed. The answer must come promptly and the server must
+    stay healthy."""
     head = (f"POST {SERVICES} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             "Transfer-Encoding: chunked\r\n\r\n").encode()
     chunk = b"%x\r\n%s\r\n" % (1 << 20, b" " * (1 << 20))
