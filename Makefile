@@ -9,6 +9,8 @@
 #                serviceplane-bench, then scripts/bench.sh: every workload against its anchor, one table.
 #                make bench QUICK=1 (under 2 minutes) / WORKLOADS="T1 T3" / ROUNDS=5 / T6_PODS=20000 ...
 #   make soak    release build, then scripts/soak.py: 10 minutes of mixed load, RSS/-wal/db curve (SOAK_SECONDS=...)
+#   make fuzz    libFuzzer runs of the JSON parser, selector parsers and patch engine (FUZZ_SECONDS in total,
+#                default 180), then schemathesis against our OpenAPI documents (SCHEMATHESIS_EXAMPLES per operation)
 #   make clean   remove build outputs and the virtualenv
 #
 # Swift builds always run one after another: the machines have 2 cores and two concurrent
@@ -66,7 +68,11 @@ ARGS ?= --bind-address 127.0.0.1 --port 8080 --db serviceplane.db --kubeconfig-o
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS='-k crud -x'`.
 PYTEST_ARGS ?=
 
-.PHONY: deps bench-deps build run venv test unit e2e bench soak clean
+# `make fuzz`: seconds of libFuzzer time shared by the three targets, and schemathesis examples per operation.
+FUZZ_SECONDS ?= 180
+SCHEMATHESIS_EXAMPLES ?= 5
+
+.PHONY: deps bench-deps build run venv test unit e2e bench soak fuzz clean
 
 deps:
 	$(call install_missing,deps,$(APT_PACKAGES))
@@ -116,5 +122,13 @@ soak: venv
 	$(SWIFT) build -c release --product serviceplane
 	SERVICEPLANE_BIN="$(CURDIR)/$(RELEASE_BIN)" $(VENV)/bin/python scripts/soak.py
 
+# Fuzzing: scripts/fuzz.sh builds its own instrumented executables under .build-fuzz/ (swiftc, not SwiftPM), so it
+# never shares .build/ with the release build that schemathesis runs against.
+fuzz: deps venv
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+	$(SWIFT) build -c release --product serviceplane
+	SERVICEPLANE_BIN="$(CURDIR)/$(RELEASE_BIN)" SCHEMATHESIS_EXAMPLES=$(SCHEMATHESIS_EXAMPLES) \
+	  $(VENV)/bin/python scripts/schemathesis.py
+
 clean:
-	rm -rf .build $(VENV) bench-out soak-out
+	rm -rf .build .build-fuzz $(VENV) bench-out soak-out

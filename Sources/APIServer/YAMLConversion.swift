@@ -16,6 +16,10 @@ enum YAMLConversion {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConversionError(description: "yaml: invalid UTF-8")
         }
+        // Deeper than `json(_:depth:)` accepts anyway; checked first because composing recurses per level.
+        guard !YAMLNestingLimit.exceeds(text, limit: maxDepth) else {
+            throw ConversionError(description: "error converting YAML to JSON: yaml: exceeded max depth")
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -23,17 +27,28 @@ enum YAMLConversion {
             throw ConversionError(description: "error converting YAML to JSON: \(error)")
         }
         guard let node else { return .null }
-        return try json(node, depth: 0)
+        // Aliases are expanded: `b: [*a, *a, …]` nine times over eight levels is 43 million values from 300 bytes
+        // (a "billion laughs" body kept a worker busy for seconds). goyaml refuses such documents the same way.
+        var budget = 10_000 + 4 * bytes.count
+        return try json(node, depth: 0, budget: &budget)
     }
 
-    private static func json(_ node: Node, depth: Int) throws(ConversionError) -> JSON {
-        guard depth < 200 else { throw ConversionError(description: "yaml: exceeded max depth") }
+    /// The deepest nesting of sequences and mappings a YAML body may have.
+    static let maxDepth = 200
+
+    /// `budget` is how many more values the document may expand into.
+    private static func json(_ node: Node, depth: Int, budget: inout Int) throws(ConversionError) -> JSON {
+        guard depth < maxDepth else { throw ConversionError(description: "yaml: exceeded max depth") }
+        budget -= 1
+        guard budget >= 0 else {
+            throw ConversionError(description: "error converting YAML to JSON: yaml: document contains excessive aliasing")
+        }
         switch node {
         case .scalar(let scalar):
             return scalarValue(scalar)
         case .sequence(let sequence):
             var items: [JSON] = []
-            for item in sequence { items.append(try json(item, depth: depth + 1)) }
+            for item in sequence { items.append(try json(item, depth: depth + 1, budget: &budget)) }
             return .array(items)
         case .mapping(let mapping):
             var object = JSONObject()
@@ -41,7 +56,8 @@ enum YAMLConversion {
                 guard case .scalar(let keyScalar) = key else {
                     throw ConversionError(description: "error converting YAML to JSON: unsupported map key")
                 }
-                object.appendUnchecked(key: keyString(scalarValue(keyScalar)), value: try json(value, depth: depth + 1))
+                object.appendUnchecked(
+                    key: keyString(scalarValue(keyScalar)), value: try json(value, depth: depth + 1, budget: &budget))
             }
             return .object(object)
         }

@@ -77,7 +77,7 @@ final class ConnectionDispatcher: Sendable {
     ) -> MHD_Result {
         let request = HTTPRequest(
             method: String(cString: method),
-            path: String(cString: url),
+            path: context.decodedPath ?? String(cString: url),
             query: context.query,
             headers: context.headers,
             body: context.body,

@@ -25,10 +25,18 @@ enum FormURLDecoding {
         return result
     }
 
-    /// Decodes one component: '+' becomes a space and `%XX` the byte it names; invalid UTF-8 is repaired.
-    static func decode(_ component: UnsafeRawBufferPointer) -> String {
+    /// Percent-decodes a raw request path ('+' stays '+'). libmicrohttpd's own copy of the path is a C string, so an
+    /// encoded NUL (`/services/a%00b`) would end it early — `/services/a`, or `/services/` and thus the whole
+    /// collection; the server decodes such paths itself instead, keeping the NUL in the name.
+    static func decodePath(_ path: UnsafeRawBufferPointer) -> String {
+        decode(path, plusIsSpace: false)
+    }
+
+    /// Decodes one component: '+' becomes a space (unless `plusIsSpace` is false) and `%XX` the byte it names;
+    /// invalid UTF-8 is repaired.
+    static func decode(_ component: UnsafeRawBufferPointer, plusIsSpace: Bool = true) -> String {
         var needsDecoding = false
-        for byte in component where byte == UInt8(ascii: "%") || byte == UInt8(ascii: "+") {
+        for byte in component where byte == UInt8(ascii: "%") || (plusIsSpace && byte == UInt8(ascii: "+")) {
             needsDecoding = true
             break
         }
@@ -40,7 +48,7 @@ enum FormURLDecoding {
         var index = 0
         while index < component.count {
             let byte = component[index]
-            if byte == UInt8(ascii: "+") {
+            if plusIsSpace && byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), index + 2 < component.count,
                 let high = hexValue(component[index + 1]), let low = hexValue(component[index + 2])

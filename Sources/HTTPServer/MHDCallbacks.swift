@@ -35,9 +35,15 @@ func mhdRequestStarted(
     if let connection, let tracked = sp_mhd_socket_context(connection) {
         context.connection = Unmanaged<TrackedConnection>.fromOpaque(tracked).takeUnretainedValue()
     }
-    if let uri, let question = strchr(uri, Int32(UInt8(ascii: "?"))) {
-        let query = UnsafePointer(question) + 1
-        context.query = FormURLDecoding.parameters(UnsafeRawBufferPointer(start: query, count: strlen(query)))
+    if let uri {
+        let question = strchr(uri, Int32(UInt8(ascii: "?")))
+        if let question {
+            let query = UnsafePointer(question) + 1
+            context.query = FormURLDecoding.parameters(UnsafeRawBufferPointer(start: query, count: strlen(query)))
+        }
+        let pathLength = question.map { UnsafePointer($0) - uri } ?? strlen(uri)
+        let path = UnsafeRawBufferPointer(start: uri, count: pathLength)
+        if RequestContext.hasEncodedNUL(path) { context.decodedPath = FormURLDecoding.decodePath(path) }
     }
     withDispatcher(cls) { $0.requestsInFlight.add(1) }
     return Unmanaged.passRetained(context).toOpaque()  // released in mhdRequestCompleted

@@ -20,6 +20,19 @@ final class RequestContext {
     var stream: HTTPStream?
     /// The connection's `ConnectionGuard` record (nil only if libmicrohttpd gave none).
     var connection: TrackedConnection?
+    /// The path as the server decoded it from the raw target, when libmicrohttpd's C-string copy cannot be trusted
+    /// (it contains an encoded NUL, see `FormURLDecoding.decodePath`); nil otherwise.
+    var decodedPath: String?
+
+    /// Whether a raw path contains `%00`, which libmicrohttpd would decode into a string terminator.
+    static func hasEncodedNUL(_ path: UnsafeRawBufferPointer) -> Bool {
+        guard path.count >= 3 else { return false }
+        for index in 0..<(path.count - 2)
+        where path[index] == UInt8(ascii: "%") && path[index + 1] == UInt8(ascii: "0") && path[index + 2] == UInt8(ascii: "0") {
+            return true
+        }
+        return false
+    }
 
     /// Creates an empty context.
     init() {}

@@ -15,14 +15,23 @@ extension FieldPruning {
         do {
             object = try JSON.parse(body, duplicateKeys: &duplicates)
         } catch {
-            throw .badRequest(
-                "\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(error)")
+            throw unrecognized(info, "\(error)", body: body)
+        }
+        for member in ["apiVersion", "kind"] {
+            if let value = object[member], !value.isNull, value.stringValue == nil {
+                throw unrecognized(
+                    info, "json: cannot unmarshal \(value.typeName) into Go struct field .\(member) of type string",
+                    body: body)
+            }
         }
         let kind = object["kind"]?.stringValue ?? ""
         let apiVersion = object["apiVersion"]?.stringValue ?? ""
         guard object.objectValue != nil, kind.isEmpty || kind == info.kind,
             apiVersion.isEmpty || apiVersion == info.apiVersion
         else { return (object, []) }
+        if let mismatch = FieldTypeCheck.firstMismatch(in: object, kind: info.kind) {
+            throw .badRequest("\(info.kind) in version \"\(info.version)\" cannot be handled as a \(info.kind): \(mismatch)")
+        }
         let problems = prune(&object, kind: info.kind, duplicateFields: validation == .ignore ? [] : duplicates)
         switch validation {
         case .strict where !problems.isEmpty:
@@ -35,13 +44,31 @@ extension FieldPruning {
         }
     }
 
+    /// The 400 for a body whose type meta cannot be read — malformed JSON, or a non-string `kind`/`apiVersion` —
+    /// as `transformDecodeError` words it when the serializer's `Interpret` step fails (`handlers/rest.go`,
+    /// `runtime/serializer/json/meta.go`): `the object provided is unrecognized (must be of type Service): couldn't get
+    /// version/kind; json parse error: unexpected end of JSON input ({"metadata":)`, with at most 30 bytes of the body.
+    static func unrecognized(_ info: ResourceInfo, _ problem: String, body: [UInt8]) -> StatusError {
+        let summary = body.isEmpty ? "<empty>"
+            : body.count > 30 ? String(decoding: body.prefix(30), as: UTF8.self) + " ..."
+            : String(decoding: body, as: UTF8.self)
+        return .badRequest("the object provided is unrecognized (must be of type \(info.kind)): "
+            + "couldn't get version/kind; json parse error: \(problem) (\(summary))")
+    }
+
+    /// The 422 a patch gets when its result does not decode into the kind's Go type (`handlers/patch.go`: a
+    /// non-strict decoding error is `field.Invalid(field.NewPath("patch"), <shown patch>, err.Error())`), e.g.
+    /// `json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32`.
+    public static func patchDecodeError(_ message: String, shownValue: String) -> StatusError {
+        .invalid(kind: "", group: "", name: "", errors: [.invalid("patch", .string(shownValue), message)])
+    }
+
     /// The 422 a patch gets under `Strict` (`handlers/patch.go`): an `Invalid` with no kind or name and one cause on
     /// `patch`, whose value is how upstream shows the patch — `fmt.Sprintf("%+v", patchMap)` for a strategic merge
     /// patch, the patched object's JSON for JSON and merge patches (see ``goFormat(_:)`` and ``sortedJSON(_:)``).
     /// kubectl prints it as `The request is invalid: patch: Invalid value: ...: strict decoding error: ...`.
     public static func strictPatchError(_ problems: [String], shownValue: String) -> StatusError {
-        .invalid(kind: "", group: "", name: "",
-                 errors: [.invalid("patch", .string(shownValue), strictDecodingError(problems))])
+        patchDecodeError(strictDecodingError(problems), shownValue: shownValue)
     }
 
     /// Go's `%+v` of a decoded `map[string]interface{}`: `map[spec:map[ports:[map[port:80]]]]`, keys sorted, strings

@@ -36,9 +36,11 @@ public struct Patch: Sendable {
             do {
                 return try JSON.strategicMergePatch(object, body, schema: schema)
             } catch {
-                let code = error.statusCode
-                throw StatusError(code: code, reason: code == 400 ? "BadRequest" : code == 422 ? "Invalid" : "",
-                                  message: error.description)
+                // kube-apiserver passes `invalidPatch` errors through unwrapped, which makes them 500s with no reason.
+                // They are the client's mistake (an unknown `$patch`, a list element without its merge key), and bad
+                // input never gets a 5xx here: 400 BadRequest with upstream's message.
+                let code = error.statusCode == 500 ? 400 : error.statusCode
+                throw StatusError(code: code, reason: code == 400 ? "BadRequest" : "Invalid", message: error.description)
             }
         case .merge:
             guard body.objectValue != nil else {

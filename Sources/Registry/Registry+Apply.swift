@@ -12,6 +12,9 @@ extension Registry {
                 + "into Go value of type map[string]interface {}")
         }
         var configuration = configuration
+        if let mismatch = FieldTypeCheck.firstMismatch(in: configuration, kind: info.kind) {
+            throw FieldPruning.patchDecodeError(mismatch, shownValue: FieldPruning.sortedJSON(configuration))
+        }
         let problems = options.patchDecodingProblems + FieldPruning.prune(&configuration, kind: info.kind)
         if options.fieldValidation == .strict, !problems.isEmpty {
             throw FieldPruning.strictPatchError(problems, shownValue: FieldPruning.sortedJSON(configuration))

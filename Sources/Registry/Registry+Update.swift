@@ -30,11 +30,16 @@ extension Registry {
                                           createIfMissing: false) { (current: StoredObject?) throws(StatusError) -> JSON in
             guard let current else { throw .notFound(info.qualified, name: name) }
             var patched = try patch.apply(to: current.object, kind: info.kind)
+            // How upstream shows the patch in a 422: `%+v` of the SMP map, the patched object for the others.
+            func shown() -> String {
+                patch.type == .strategicMerge ? FieldPruning.goFormat(patch.body) : FieldPruning.sortedJSON(patched)
+            }
+            if let mismatch = FieldTypeCheck.firstMismatch(in: patched, kind: info.kind) {
+                throw FieldPruning.patchDecodeError(mismatch, shownValue: shown())
+            }
             problems = options.patchDecodingProblems + FieldPruning.prune(&patched, kind: info.kind)
             if options.fieldValidation == .strict, !problems.isEmpty {
-                let shown = patch.type == .strategicMerge
-                    ? FieldPruning.goFormat(patch.body) : FieldPruning.sortedJSON(patched)
-                throw FieldPruning.strictPatchError(problems, shownValue: shown)
+                throw FieldPruning.strictPatchError(problems, shownValue: shown())
             }
             return patched
         }

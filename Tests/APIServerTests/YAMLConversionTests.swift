@@ -55,6 +55,39 @@ struct YAMLConversionTests {
         #expect(throws: YAMLConversion.ConversionError.self) { try Self.json(yaml) }
     }
 
+    @Test("100,000 levels of nesting are refused before composing (the recursive composer overflowed the stack)",
+          arguments: [
+        String(repeating: "[", count: 100_000),
+        String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
+        String(repeating: "- ", count: 100_000) + "x",
+        String(repeating: "{a: ", count: 50_000),
+        String(repeating: "[", count: 201) + String(repeating: "]", count: 201),
+    ])
+    func deepNesting(yaml: String) throws {
+        #expect(throws: YAMLConversion.ConversionError.self) { try YAMLConversion.json(fromYAML: Array(yaml.utf8)) }
+        #expect(YAMLNestingLimit.exceeds(yaml, limit: YAMLConversion.maxDepth))
+    }
+
+    @Test("a document whose aliases expand to millions of values is refused")
+    func billionLaughs() throws {
+        var yaml = "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        for (name, previous) in zip("bcdefgh", "abcdefg") {
+            yaml += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ", ") + "]\n"
+        }
+        #expect(throws: YAMLConversion.ConversionError.self) { try YAMLConversion.json(fromYAML: Array(yaml.utf8)) }
+        // modest aliasing is fine
+        let json = try YAMLConversion.json(fromYAML: Array("a: &a [1, 2]\nb: *a\n".utf8))
+        #expect(json["b"] == [1, 2])
+    }
+
+    @Test("nesting within the limit is measured exactly")
+    func shallowNesting() throws {
+        let yaml = String(repeating: "[", count: 150) + String(repeating: "]", count: 150)
+        #expect(!YAMLNestingLimit.exceeds(yaml, limit: YAMLConversion.maxDepth))
+        #expect(!YAMLNestingLimit.exceeds("a: {b: [1, {c: d}]}\n", limit: 4))
+        #expect(YAMLNestingLimit.exceeds("a: {b: [1, {c: d}]}\n", limit: 3))
+    }
+
     @Test("JSON answers become YAML with sorted keys and strings quoted only when needed")
     func output() throws {
         let value = try JSON.parse(#"""

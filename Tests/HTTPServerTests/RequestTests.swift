@@ -24,6 +24,10 @@ import Testing
             target: "/plus+stays+in+path?q=%E2%9C%93+ok&bad=%zz", path: "/plus+stays+in+path",
             query: ["q=\u{2713} ok", "bad=%zz"]),
         QueryCase(target: "/healthz", path: "/healthz", query: []),
+        // An encoded NUL must not end the path: `/services/%00` is not the collection `/services/`.
+        QueryCase(target: "/api/v1/namespaces/default/services/%00", path: "/api/v1/namespaces/default/services/\u{0}",
+                  query: []),
+        QueryCase(target: "/services/a%00b+c%2F?x=%00", path: "/services/a\u{0}b+c/", query: ["x=\u{0}"]),
     ]
 
     @Test("GET decodes the path and form-decodes the raw query ('+' is a space, %XX a byte)", arguments: queryCases)

@@ -209,6 +209,35 @@ extension Registry {
         }
     }
 
+    @Test("patches that do not decode are refused: wrong types 422 on patch, malformed SMP 400, never 500")
+    func badPatches() throws {
+        let registry = try makeRegistry()
+        _ = try registry.create(registry.services, namespace: "default", object: service("web"), options: WriteOptions())
+        let cases: [(Patch, Int, String)] = [
+            (Patch(type: .merge, body: ["spec": ["ports": [["port": "eighty"]]]]), 422,
+             "json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32"),
+            (Patch(type: .json, body: [["op": "replace", "path": "/spec/type", "value": 5]]), 422,
+             "json: cannot unmarshal number into Go struct field ServiceSpec.spec.type of type v1.ServiceType"),
+            (Patch(type: .strategicMerge, body: ["spec": ["$patch": "bogus"]]), 400, "unknown patch type: bogus"),
+            (Patch(type: .strategicMerge, body: ["spec": ["ports": [["$patch": "delete"]]]]), 400,
+             "does not contain declared merge key: port"),
+        ]
+        for (patch, code, message) in cases {
+            do {
+                _ = try registry.patch(registry.services, namespace: "default", name: "web", patch: patch,
+                                       options: WriteOptions())
+                Issue.record("expected \(code) for \(patch.body)")
+            } catch {
+                #expect(error.code == code, "\(patch.body): \(error.message)")
+                #expect(error.reason == (code == 400 ? "BadRequest" : "Invalid"))
+                #expect(error.message.contains(message) || error.details?.causes.first?.message.contains(message) == true,
+                        "\(error.message)")
+            }
+        }
+        let stored = try registry.get(registry.services, namespace: "default", name: "web")
+        #expect(stored.object["spec"]?["ports"]?[0]?["port"] == 80)
+    }
+
     @Test func podSpecIsImmutableExceptImage() throws {
         let registry = try makeRegistry()
         var object = try registry.create(registry.pods, namespace: "default", object: podObject("p"), options: WriteOptions()).object.object
