@@ -7,6 +7,12 @@ extension APIHandler {
     /// Dispatches a resource request by method and path shape to a verb (reference §5.1).
     func handleResource(_ request: HTTPRequest, target: RequestTarget, pretty: Bool) throws(StatusError) -> HTTPReply {
         let info = target.info
+        if target.legacyWatch {
+            // kube-apiserver registers only GET on the `/watch/` paths, and no subresources; a write sent there must
+            // not be served as one (a read-only token is authorized to watch).
+            guard target.subresource == nil else { throw .pathNotFound }
+            guard request.method == "GET" else { throw .methodNotAllowed }
+        }
         if let subresource = target.subresource {
             guard let verbs = info.subresources[subresource], let name = target.name, let namespace = itemNamespace(target) else {
                 throw .pathNotFound

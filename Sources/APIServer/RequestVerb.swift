@@ -15,7 +15,11 @@ struct RequestVerb: Equatable {
         guard let target else { return RequestVerb(verb: method, resource: "", subresource: "") }
         let resource = target.info.resource
         if let subresource = target.subresource {
-            return RequestVerb(verb: patchOrApply(method, request), resource: resource, subresource: subresource)
+            // Only a subresource the kind has becomes a label: any other path segment is whatever a client sent (a
+            // 404), and each distinct label value would be a counter and a histogram kept for ever.
+            let known = target.info.subresources[subresource] != nil
+            return RequestVerb(verb: patchOrApply(method, request), resource: resource,
+                               subresource: known ? subresource : "")
         }
         let verb: String
         switch method {

@@ -26,10 +26,10 @@ import Synchronization
 ///   a full socket that libmicrohttpd no longer reads from; the sweep shuts that socket down.
 /// - **Departed watchers noticed.** libmicrohttpd does not poll a suspended connection, so a client that leaves
 ///   an idle watch would be noticed only at the next event written to it. Every few seconds the sweep peeks at
-///   each streaming socket (`MSG_PEEK`, non-blocking): end of file or an error aborts the stream.
+///   each streaming socket (`poll` for POLLRDHUP, without waiting): the peer's FIN or an error aborts the stream.
 ///
 /// Thread-safety: `connections` (the tracked set, the per-client counts, and every `TrackedConnection.stream`) is
-/// guarded by its mutex; `open` is atomic. The sweep holds the mutex while it calls `shutdown(2)`/`recv(2)` on a
+/// guarded by its mutex; `open` is atomic. The sweep holds the mutex while it calls `shutdown(2)`/`poll(2)` on a
 /// socket, which is what makes that safe: libmicrohttpd sends the CLOSED notification (which takes the mutex)
 /// before it closes the socket, so a tracked descriptor cannot be reused under the sweep. Streams are aborted
 /// only after the mutex is released (aborting resumes the connection inside libmicrohttpd).
@@ -177,14 +177,17 @@ final class ConnectionGuard: Sendable {
         }
     }
 
-    /// True when the peer has closed its end (or the socket failed): a non-blocking peek reads end of file.
+    /// True when the peer has closed its end (or the socket failed). `poll` for POLLRDHUP rather than a peek for
+    /// end of file: a TLS client sends a close_notify record before its FIN, and a peek would see that unread
+    /// byte, not the FIN behind it, on every sweep.
     private static func peerHasLeft(_ fd: Int32) -> Bool {
-        var byte: UInt8 = 0
-        let received = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        if received == 0 { return true }
-        if received > 0 { return false }
-        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
+        var entry = pollfd(fd: fd, events: Self.peerClosedWriting, revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        return entry.revents & (Self.peerClosedWriting | Int16(POLLHUP) | Int16(POLLERR) | Int16(POLLNVAL)) != 0
     }
+
+    /// Linux's POLLRDHUP (0x2000; the Glibc module does not export it without _GNU_SOURCE).
+    private static let peerClosedWriting: Int16 = 0x2000
 
     /// The part of a peer address the per-client limit counts: the IP, without the port.
     static func clientKey(_ address: UnsafePointer<sockaddr>?) -> String {

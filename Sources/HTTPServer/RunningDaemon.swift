@@ -55,7 +55,11 @@ struct RunningDaemon: @unchecked Sendable {
         if configuration.threadPoolSize > 1 {
             options.append(sp_mhd_option_value(.THREAD_POOL_SIZE, configuration.threadPoolSize))
         }
-        options.append(sp_mhd_option_value(.CONNECTION_LIMIT, max(1, connectionGuard.daemonConnectionLimit)))
+        // libmicrohttpd divides this limit among its worker threads, and a worker at its share stops accepting even
+        // while others have room; so each worker may hold the whole limit, and `ConnectionGuard`'s accept policy
+        // (`admits`) enforces the global one.
+        let perWorkerShare = connectionGuard.daemonConnectionLimit * max(1, configuration.threadPoolSize)
+        options.append(sp_mhd_option_value(.CONNECTION_LIMIT, max(1, perWorkerShare)))
         options.append(sp_mhd_option_value(.CONNECTION_MEMORY_LIMIT, max(4096, configuration.connectionMemoryLimit)))
         options.append(sp_mhd_option_value(.CONNECTION_TIMEOUT, max(0, configuration.connectionTimeoutSeconds)))
         options.append(sp_mhd_option_completed(mhdRequestCompleted, context))

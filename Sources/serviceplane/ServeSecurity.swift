@@ -35,8 +35,16 @@ struct ServeSecurity {
         }
         if let certificateFile = serve.tlsCertFile, let keyFile = serve.tlsPrivateKeyFile {
             let chain = try Self.read(certificateFile, what: "--tls-cert-file")
-            tls = TLSCredentials(certificateChainPEM: chain,
-                                 privateKeyPEM: try Self.read(keyFile, what: "--tls-private-key-file"))
+            let credentials = TLSCredentials(certificateChainPEM: chain,
+                                             privateKeyPEM: try Self.read(keyFile, what: "--tls-private-key-file"))
+            // Checked here, before the store opens, so a mismatched pair stops startup without touching the database
+            // (the daemon checks again when it starts, for other callers of HTTPServer).
+            do {
+                try credentials.validate()
+            } catch {
+                throw ValidationError(error.description)
+            }
+            tls = credentials
             certificateAuthorityPEM = chain
         } else if serve.tlsSelfSigned {
             let started = ContinuousClock.now

@@ -12,6 +12,7 @@ import Testing
         ("GET", "/api/v1/watch/namespaces/default/pods/p", "", "", "WATCH", "pods", ""),
         ("GET", "/api/v1/namespaces/default/pods/p", "watch=true", "", "GET", "pods", ""),
         ("GET", "/api/v1/namespaces/default/pods/p/status", "", "", "GET", "pods", "status"),
+        ("GET", "/api/v1/namespaces/default/pods/p/x9f3k", "", "", "GET", "pods", ""),
         ("POST", "/api/v1/namespaces/default/pods", "", "", "POST", "pods", ""),
         ("PUT", "/api/v1/namespaces/n", "", "", "PUT", "namespaces", ""),
         ("PATCH", "/api/v1/namespaces/default/services/s", "", "application/merge-patch+json", "PATCH", "services", ""),

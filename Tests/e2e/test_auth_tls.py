@@ -240,6 +240,33 @@ def test_read_only_tokens_get_403_on_every_write(tmp_path):
         assert resp.status_code == 200, resp.text
 
 
+def test_watch_paths_serve_only_get_so_read_only_tokens_cannot_write_through_them(tmp_path):
+    # A /watch/ path authorizes as "watch" (as upstream's RequestInfo does), so it must not serve writes.
+    with running_server(tmp_path, token_args(tmp_path)) as srv:
+        admin, viewer = bearer(ADMIN_TOKEN), bearer(VIEWER_TOKEN)
+        srv.create(services_path("default"), service("web"), headers=admin)
+        before = srv.get(services_path("default", "web"), headers=viewer).json()
+        item = "/api/v1/watch/namespaces/default/services/web"
+        collection = "/api/v1/watch/namespaces/default/services"
+        cases = [("PUT", item, before), ("PATCH", item, {"metadata": {"labels": {"a": "b"}}}), ("DELETE", item, None),
+                 ("POST", collection, service("other")), ("DELETE", collection, None)]
+        for token in (viewer, admin):
+            for method, path, body in cases:
+                headers = dict(token)
+                data = None
+                if body is not None:
+                    headers["Content-Type"] = "application/merge-patch+json" if method == "PATCH" else "application/json"
+                    data = json.dumps(body)
+                resp = srv.request(method, path, data=data, headers=headers)
+                assert_status(resp, 405, "MethodNotAllowed")
+        resp = srv.request("GET", item + "/status", headers=admin)
+        assert resp.status_code == 404, resp.text
+        after = srv.get(services_path("default", "web"), headers=viewer).json()
+        assert after["metadata"]["resourceVersion"] == before["metadata"]["resourceVersion"]
+        listed = srv.get(services_path("default"), headers=viewer).json()["items"]
+        assert sorted(s["metadata"]["name"] for s in listed) == ["kubernetes", "web"]
+
+
 def test_read_only_token_through_the_python_client(tmp_path):
     from kubernetes import client
     from kubernetes.client.rest import ApiException
