@@ -59,7 +59,7 @@ endef
 
 # Benchmark knobs given to make (`make bench QUICK=1 WORKLOADS="T1 T3"`) reach scripts/bench.sh.
 BENCH_KNOBS := QUICK WORKLOADS ROUNDS DURATION T2_PODS T3_C1 T3_C16 FANOUT_CREATES FANOUT_WATCHERS SCALE_WATCHERS \
-               SERVICES PODS_PER FLIPS T6_PODS T7_RUNS ANCHOR_SECONDS JSON_SECONDS OUT_DIR
+               SERVICES PODS_PER FLIPS T6_PODS T7_RUNS ANCHOR_SECONDS JSON_SECONDS OUT_DIR SERVER_ARGS
 export $(foreach knob,$(BENCH_KNOBS),$(if $(filter command line,$(origin $(knob))),$(knob)))
 
 # Default arguments for `make run`; override with `make run ARGS='--port 8080 --db :memory: ...'`.

@@ -21,6 +21,8 @@ ROUNDS="${ROUNDS:-$(quick 2 5)}"
 DURATION="${DURATION:-$(quick 1s 5s)}"
 THREADS="${THREADS:-2}"
 T1_CONNECTIONS="${T1_CONNECTIONS:-64}"
+# Extra `serviceplane serve` flags for T1 and T2, e.g. SERVER_ARGS="--threads 2" (word-split).
+SERVER_ARGS="${SERVER_ARGS:-}"
 T2_CONNECTIONS="${T2_CONNECTIONS:-16}"
 T2_PODS="${T2_PODS:-1000}"
 require_int ROUNDS THREADS T1_CONNECTIONS T2_CONNECTIONS T2_PODS
@@ -83,7 +85,7 @@ start_anchor() {
 
 case " $WORKLOADS " in *" T1 "*)
   echo "== T1: GET one Service, wrk -t$THREADS -c$T1_CONNECTIONS -d$DURATION, $ROUNDS alternating rounds"
-  start_server t1 :memory:
+  start_server t1 :memory: $SERVER_ARGS  # word-split on purpose
   code="$(curl -sS -o "$WORK/create.json" -w '%{http_code}' --max-time 10 -H 'Content-Type: application/json' \
     -X POST "$URL/api/v1/namespaces/default/services" \
     -d '{"apiVersion":"v1","kind":"Service","metadata":{"name":"bench","labels":{"app":"bench"}},"spec":{"selector":{"app":"bench"},"ports":[{"name":"http","port":80,"targetPort":8080}]}}')"
@@ -104,7 +106,7 @@ case " $WORKLOADS " in *" T1 "*)
 
 case " $WORKLOADS " in *" T2 "*)
   echo "== T2: LIST $T2_PODS Pods, wrk -t$THREADS -c$T2_CONNECTIONS -d$DURATION, $ROUNDS alternating rounds"
-  start_server t2 :memory:
+  start_server t2 :memory: $SERVER_ARGS  # word-split on purpose
   run_tool t2.create "$WORK/svcload" create "$PORT" bench pod "$T2_PODS" 16 Pod "$SERVER_PID"
   expect t2.create.creates_ok "$T2_PODS" "every Pod create answered 201"
   # let the pod simulator bind and start every Pod, so the list is what a client sees in steady state

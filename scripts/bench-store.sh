@@ -41,7 +41,7 @@ private_server_copy
 # subject R DURABILITY: one fresh server, T3_C1 creates at c=1 then T3_C16 at c=16, both verified by a list.
 subject() {
   local r="$1" d="$2" c
-  start_server "r$r.$d" "$WORK/r$r-$d.db" --durability "$d" --controllers namespace
+  start_server "r$r.$d" "$WORK/r$r-$d.db" --durability "$d" --controllers namespace ${SERVER_ARGS:-}  # word-split on purpose
   for c in 1 16; do
     local n="$T3_C1"
     [ "$c" = 16 ] && n="$T3_C16"

@@ -34,10 +34,12 @@ struct Serve: ParsableCommand {
     @Option(help: "normal (survives a process crash) or full (also survives power loss).")
     var durability: String = "normal"
 
-    /// 16, not the core count: a write holds its thread until its commit is durable, and group commit can only
-    /// share an fsync among writers that are waiting at the same time (see Store+Commit.swift).
-    @Option(help: "Worker threads serving HTTP requests (writes wait on them for their commit).")
-    var threads: Int = 16
+    /// 4 on 2 cores: a write holds its thread until its commit is durable, so group commit can only share an fsync
+    /// among as many writers as there are threads (see Store+Commit.swift); but each libmicrohttpd worker is an
+    /// epoll loop of its own, and 16 of them on 2 cores cut GET throughput to 0.22x the C anchor (4: 0.89x, 2: 0.81x)
+    /// while lifting concurrent FULL-durability creates only from 0.62x to 0.78x etcd (docs/PERFORMANCE.md).
+    @Option(help: "Worker threads serving HTTP requests (writes wait on them for their commit; more threads let more concurrent writes share one).")
+    var threads: Int = 4
 
     @Option(help: "Service cluster IP range: one CIDR, or two (IPv4 and IPv6, comma-separated) for dual stack.")
     var serviceClusterIPRange = "10.96.0.0/12"
