@@ -204,6 +204,16 @@ def forbidden(verb: str, resource: str, ns: str, name: str = "", kind: str | Non
     return f'{subject} is forbidden: User "viewer" cannot {verb} resource "{resource}" in API group "" {scope}'
 
 
+def write(srv: Server, method: str, path: str, body: dict | None, token: dict) -> requests.Response:
+    """Sends a write with `token`'s headers: a JSON body (a merge patch for PATCH), or none."""
+    headers = dict(token)
+    data = None
+    if body is not None:
+        headers["Content-Type"] = "application/merge-patch+json" if method == "PATCH" else "application/json"
+        data = json.dumps(body)
+    return srv.request(method, path, data=data, headers=headers)
+
+
 def test_read_only_tokens_get_403_on_every_write(tmp_path):
     with running_server(tmp_path, token_args(tmp_path)) as srv:
         admin, viewer = bearer(ADMIN_TOKEN), bearer(VIEWER_TOKEN)
@@ -221,12 +231,7 @@ def test_read_only_tokens_get_403_on_every_write(tmp_path):
             ("DELETE", "/api/v1/namespaces/default", None, "delete", "namespaces", "default", "default"),
         ]
         for method, path, body, verb, resource, ns, name in cases:
-            headers = dict(viewer)
-            data = None
-            if body is not None:
-                headers["Content-Type"] = "application/merge-patch+json" if method == "PATCH" else "application/json"
-                data = json.dumps(body)
-            resp = srv.request(method, path, data=data, headers=headers)
+            resp = write(srv, method, path, body, viewer)
             base = resource.split("/")[0]
             details = {"kind": base, **({"name": name} if name else {})}
             assert_status(resp, 403, "Forbidden", forbidden(verb, resource, ns, name, kind=base), details)
@@ -252,13 +257,7 @@ def test_watch_paths_serve_only_get_so_read_only_tokens_cannot_write_through_the
                  ("POST", collection, service("other")), ("DELETE", collection, None)]
         for token in (viewer, admin):
             for method, path, body in cases:
-                headers = dict(token)
-                data = None
-                if body is not None:
-                    headers["Content-Type"] = "application/merge-patch+json" if method == "PATCH" else "application/json"
-                    data = json.dumps(body)
-                resp = srv.request(method, path, data=data, headers=headers)
-                assert_status(resp, 405, "MethodNotAllowed")
+                assert_status(write(srv, method, path, body, token), 405, "MethodNotAllowed")
         resp = srv.request("GET", item + "/status", headers=admin)
         assert resp.status_code == 404, resp.text
         after = srv.get(services_path("default", "web"), headers=viewer).json()
